@@ -1,0 +1,58 @@
+"""mlte_store: MLTE's artifacts in PostgreSQL or SQLite, with Alembic-managed schema."""
+
+from mlte_store.errors import (
+    ErrorAlreadyExists,
+    ErrorDatabase,
+    ErrorInvalidInput,
+    ErrorNotFound,
+    ErrorSchema,
+    ErrorStore,
+)
+from mlte_store.models import (
+    MAX_IDENTIFIER_LENGTH,
+    Artifact,
+    ArtifactHeader,
+    ArtifactLevel,
+    ArtifactType,
+    Model,
+    Version,
+)
+from mlte_store.query import (
+    AllFilter,
+    AndFilter,
+    IdentifierFilter,
+    NoneFilter,
+    OrFilter,
+    PropertyFilter,
+    Query,
+    TagFilter,
+    TypeFilter,
+)
+from mlte_store.repository import MAX_PAGE_SIZE, ArtifactRepository
+
+__all__ = [
+    "MAX_IDENTIFIER_LENGTH",
+    "MAX_PAGE_SIZE",
+    "AllFilter",
+    "AndFilter",
+    "Artifact",
+    "ArtifactHeader",
+    "ArtifactLevel",
+    "ArtifactRepository",
+    "ArtifactType",
+    "ErrorAlreadyExists",
+    "ErrorDatabase",
+    "ErrorInvalidInput",
+    "ErrorNotFound",
+    "ErrorSchema",
+    "ErrorStore",
+    "IdentifierFilter",
+    "Model",
+    "NoneFilter",
+    "OrFilter",
+    "PropertyFilter",
+    "Query",
+    "TagFilter",
+    "TypeFilter",
+    "Version",
+]

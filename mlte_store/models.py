@@ -1,0 +1,164 @@
+"""Pydantic entities with MLTE's JSON wire format (DESIGN.md section 1).
+
+These classes hold no SQL. They validate everything the store refuses so that
+bad input fails here, before any database work: identifiers, the artifact
+body's shape, and JSON values no backend can store faithfully.
+"""
+
+from __future__ import annotations
+
+import math
+from enum import Enum
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+#: Longest identifier (model, version or artifact), in characters.
+MAX_IDENTIFIER_LENGTH = 255
+
+#: Deepest nesting of objects and lists accepted in an artifact body.
+MAX_BODY_DEPTH = 200
+
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+
+
+class ArtifactType(str, Enum):
+    """MLTE's five artifact types, with MLTE's JSON values."""
+
+    NEGOTIATION_CARD = "card"
+    EVIDENCE = "evidence"
+    TEST_SUITE = "suite"
+    TEST_RESULTS = "results"
+    REPORT = "report"
+
+
+class ArtifactLevel(str, Enum):
+    """Whether an artifact belongs to a model (seen from all its versions) or one version."""
+
+    MODEL = "model"
+    VERSION = "version"
+
+
+def check_text(value: str, what: str) -> str:
+    """Refuse text that no backend stores faithfully: NUL and lone surrogates."""
+    if "\x00" in value:
+        raise ValueError(f"{what} contains a NUL character")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValueError(f"{what} is not valid Unicode text (lone surrogate)") from exc
+    return value
+
+
+def check_identifier(value: str, what: str = "identifier") -> str:
+    """Apply the identifier rules: non-empty, at most 255 characters, storable text."""
+    if not isinstance(value, str):
+        raise ValueError(f"{what} must be text, got {type(value).__name__}")
+    if not value:
+        raise ValueError(f"{what} is empty")
+    if len(value) > MAX_IDENTIFIER_LENGTH:
+        raise ValueError(
+            f"{what} is {len(value)} characters long; the maximum is {MAX_IDENTIFIER_LENGTH}"
+        )
+    return check_text(value, what)
+
+
+def _identifier(value: str) -> str:
+    return check_identifier(value)
+
+
+Identifier = Annotated[str, AfterValidator(_identifier)]
+
+
+def check_json_value(value: Any, what: str = "body") -> None:
+    """Refuse a value that is not plain, storable JSON.
+
+    Walks the value without recursion, so hostile nesting is refused with a
+    clear message instead of a crash. Refused: NUL characters and lone
+    surrogates in keys or strings, non-finite floats, non-text keys, non-JSON
+    Python objects, and nesting deeper than MAX_BODY_DEPTH.
+    """
+    stack: list[tuple[Any, str, int]] = [(value, what, 0)]
+    while stack:
+        item, where, depth = stack.pop()
+        if isinstance(item, str):
+            check_text(item, where)
+        elif isinstance(item, bool) or item is None or isinstance(item, int):
+            continue
+        elif isinstance(item, float):
+            if not math.isfinite(item):
+                raise ValueError(f"{where} holds {item!r}, which JSON cannot represent")
+        elif isinstance(item, dict | list):
+            if depth >= MAX_BODY_DEPTH:
+                raise ValueError(f"{what} is nested deeper than {MAX_BODY_DEPTH} levels")
+            if isinstance(item, dict):
+                for key, child in item.items():
+                    if not isinstance(key, str):
+                        raise ValueError(f"{where} has a non-text key {key!r}")
+                    check_text(key, f"a key in {where}")
+                    stack.append((child, f"{where}.{key}", depth + 1))
+            else:
+                stack.extend((child, f"{where}[{i}]", depth + 1) for i, child in enumerate(item))
+        else:
+            raise ValueError(f"{where} holds a {type(item).__name__}, which is not JSON")
+
+
+class Version(BaseModel):
+    """A version of a model."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    identifier: Identifier
+
+
+class Model(BaseModel):
+    """A model and its versions."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    identifier: Identifier
+    versions: list[Version] = Field(default_factory=list)
+
+
+class ArtifactHeader(BaseModel):
+    """MLTE's artifact header."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    identifier: Identifier
+    type: ArtifactType
+    timestamp: int | None = -1
+    creator: str | None = None
+    level: ArtifactLevel = ArtifactLevel.VERSION
+
+    @model_validator(mode="after")
+    def _check_fields(self) -> ArtifactHeader:
+        if self.timestamp is not None and not _INT64_MIN <= self.timestamp <= _INT64_MAX:
+            raise ValueError("header.timestamp does not fit in 64 bits")
+        if self.creator is not None:
+            check_text(self.creator, "header.creator")
+        return self
+
+
+class Artifact(BaseModel):
+    """An artifact: MLTE's header plus a JSON object body whose artifact_type is header.type."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    header: ArtifactHeader
+    body: dict[str, Any]
+
+    @model_validator(mode="after")
+    def _check_body(self) -> Artifact:
+        body_type = self.body.get("artifact_type")
+        if body_type != self.header.type.value:
+            raise ValueError(
+                f"body.artifact_type is {body_type!r} but header.type is "
+                f"{self.header.type.value!r}; they must be equal"
+            )
+        check_json_value(self.body)
+        return self
+
+    def to_json(self) -> dict[str, Any]:
+        """The artifact as MLTE's JSON value."""
+        return {"header": self.header.model_dump(mode="json"), "body": self.body}

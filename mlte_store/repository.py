@@ -1,0 +1,733 @@
+"""ArtifactRepository: MLTE's artifact store operations over SQLAlchemy Core.
+
+Every public method runs in exactly one transaction, opened here and nowhere
+else: it happens entirely or not at all. Private helpers take the open
+connection. Existence is decided by constraints where it can be (insert, then
+translate the integrity error), and rows become pydantic entities before the
+transaction ends.
+
+Order of listed artifacts: by identifier in code-point order (Python's
+`sorted()` order) and, for the same identifier at both levels, the
+version-level artifact first.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from types import TracebackType
+from typing import Any, NoReturn, TypeVar, cast
+
+from pydantic import ValidationError
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Engine,
+    Select,
+    Table,
+    and_,
+    delete,
+    exists,
+    insert,
+    literal,
+    or_,
+    select,
+    union_all,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import URL
+from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
+
+from mlte_store import migrate
+from mlte_store.casefold import search_document
+from mlte_store.engine import WRITE_OPTION, configure_sqlite, create_engine
+from mlte_store.errors import (
+    ErrorAlreadyExists,
+    ErrorDatabase,
+    ErrorInvalidInput,
+    ErrorNotFound,
+    ErrorStore,
+    describe,
+)
+from mlte_store.models import (
+    Artifact,
+    ArtifactHeader,
+    ArtifactLevel,
+    ArtifactType,
+    Model,
+    Version,
+    check_identifier,
+)
+from mlte_store.query import Query
+from mlte_store.sql_filters import compile_filter
+from mlte_store.tables import ArtifactRow, ModelRow, VersionRow
+
+#: Largest `limit` accepted by `read_artifacts`.
+MAX_PAGE_SIZE = 10_000
+
+_model = cast(Table, ModelRow.__table__)
+_version = cast(Table, VersionRow.__table__)
+_artifact = cast(Table, ArtifactRow.__table__)
+
+#: The columns an Artifact is rebuilt from, in this order.
+_ARTIFACT_COLUMNS = (
+    _artifact.c.identifier,
+    _artifact.c.type,
+    _artifact.c.timestamp,
+    _artifact.c.creator,
+    _artifact.c.version_id,
+    _artifact.c.body,
+)
+
+
+class ArtifactRepository:
+    """MLTE's artifact store over one SQL database (PostgreSQL or SQLite).
+
+    Built from a database URL (then it owns, and `close()` disposes, its
+    engine) or from an SQLAlchemy Engine (then the caller owns it). The schema
+    must be at this code's head revision (`mlte-store db upgrade`); otherwise
+    the constructor raises ErrorSchema.
+    """
+
+    def __init__(self, url_or_engine: str | URL | Engine | None = None) -> None:
+        if isinstance(url_or_engine, Engine):
+            self._engine = url_or_engine
+            self._owns_engine = False
+            if url_or_engine.dialect.name == "sqlite":
+                configure_sqlite(url_or_engine)
+        else:
+            self._engine = create_engine(url_or_engine)
+            self._owns_engine = True
+        self._dialect = self._engine.dialect.name
+        self._url_shown = self._engine.url.render_as_string(hide_password=True)
+        try:
+            with self._transaction(write=False) as connection:
+                migrate.check_schema(connection, self._url_shown)
+        except BaseException:
+            self.close()
+            raise
+
+    # -- lifecycle ---------------------------------------------------------------
+
+    def close(self) -> None:
+        """Release the engine if this repository created it; a shared engine is left alone."""
+        if self._owns_engine:
+            self._engine.dispose()
+
+    def __enter__(self) -> ArtifactRepository:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    @property
+    def engine(self) -> Engine:
+        """The engine this repository runs on."""
+        return self._engine
+
+    # -- models ------------------------------------------------------------------
+
+    def create_model(self, model: Model | str) -> Model:
+        """Create a model (and any versions it lists); ErrorAlreadyExists if it exists."""
+        new_model: Model = _entity(Model, model)
+        with self._transaction(write=True) as connection:
+            try:
+                model_pk = connection.execute(
+                    insert(_model).values(identifier=new_model.identifier).returning(_model.c.id)
+                ).scalar_one()
+            except IntegrityError as exc:
+                raise ErrorAlreadyExists(
+                    f"{describe(new_model.identifier)} already exists"
+                ) from exc
+            for version in new_model.versions:
+                self._insert_version(connection, model_pk, new_model.identifier, version.identifier)
+            return self._read_model(connection, new_model.identifier)
+
+    def read_model(self, model_id: str) -> Model:
+        """The model with its versions (sorted by identifier)."""
+        model_id = _identifier(model_id, "model identifier")
+        with self._transaction(write=False) as connection:
+            return self._read_model(connection, model_id)
+
+    def list_models(self) -> list[str]:
+        """Every model's identifier, sorted."""
+        with self._transaction(write=False) as connection:
+            rows = connection.execute(select(_model.c.identifier).order_by(_model.c.identifier))
+            return list(rows.scalars())
+
+    def delete_model(self, model_id: str) -> Model:
+        """Delete a model with its versions and all their artifacts; return what was deleted."""
+        model_id = _identifier(model_id, "model identifier")
+        with self._transaction(write=True) as connection:
+            model = self._read_model(connection, model_id)
+            connection.execute(delete(_model).where(_model.c.identifier == model_id))
+            return model
+
+    # -- versions ----------------------------------------------------------------
+
+    def create_version(self, model_id: str, version: Version | str) -> Version:
+        """Create a version of an existing model; ErrorAlreadyExists if it exists."""
+        model_id = _identifier(model_id, "model identifier")
+        new_version: Version = _entity(Version, version)
+        with self._transaction(write=True) as connection:
+            model_pk = self._model_pk(connection, model_id)
+            self._insert_version(connection, model_pk, model_id, new_version.identifier)
+            return new_version
+
+    def read_version(self, model_id: str, version_id: str) -> Version:
+        """The version, or ErrorNotFound naming what is missing."""
+        model_id, version_id = _parents(model_id, version_id)
+        with self._transaction(write=False) as connection:
+            self._version_pks(connection, model_id, version_id)
+            return Version(identifier=version_id)
+
+    def list_versions(self, model_id: str) -> list[str]:
+        """The identifiers of a model's versions, sorted."""
+        model_id = _identifier(model_id, "model identifier")
+        with self._transaction(write=False) as connection:
+            return [v.identifier for v in self._read_model(connection, model_id).versions]
+
+    def delete_version(self, model_id: str, version_id: str) -> Version:
+        """Delete a version and its version-level artifacts; return the deleted version."""
+        model_id, version_id = _parents(model_id, version_id)
+        with self._transaction(write=True) as connection:
+            _, version_pk = self._version_pks(connection, model_id, version_id)
+            connection.execute(delete(_version).where(_version.c.id == version_pk))
+            return Version(identifier=version_id)
+
+    # -- artifacts: writing ------------------------------------------------------
+
+    def write_artifact_with_header(
+        self,
+        model_id: str,
+        version_id: str,
+        artifact: Artifact | Mapping[str, Any],
+        *,
+        force: bool = False,
+        parents: bool = False,
+        user: str | None = None,
+    ) -> Artifact:
+        """Stamp the header (timestamp: now, creator: `user`), then `write_artifact`."""
+        checked = _artifact_input(artifact)
+        header = checked.header.model_copy(update={"timestamp": int(time.time()), "creator": user})
+        try:
+            stamped = Artifact(
+                header=ArtifactHeader.model_validate(header.model_dump()), body=checked.body
+            )
+        except ValidationError as exc:
+            raise ErrorInvalidInput(f"invalid user for artifact header: {exc}") from exc
+        return self.write_artifact(model_id, version_id, stamped, force=force, parents=parents)
+
+    def write_artifact(
+        self,
+        model_id: str,
+        version_id: str,
+        artifact: Artifact | Mapping[str, Any],
+        *,
+        force: bool = False,
+        parents: bool = False,
+    ) -> Artifact:
+        """Write an artifact with its header as given; return it as stored.
+
+        ErrorNotFound if the model or version is missing (unless `parents`,
+        which creates them). ErrorAlreadyExists if an artifact with this
+        identifier is visible from the version (its own, or a model-level one
+        of the model), unless `force`, which replaces every such artifact.
+        """
+        model_id, version_id = _parents(model_id, version_id)
+        checked = _artifact_input(artifact)
+        header = checked.header
+        model_level = header.level == ArtifactLevel.MODEL
+        values = _row_values(checked, None, None)
+        for column in ("model_id", "version_id"):
+            del values[column]
+        where = describe(model_id, version_id, header.identifier)
+        with self._transaction(write=True) as connection:
+            if parents:
+                self._ensure_parents(connection, model_id, version_id)
+            model_pk, version_pk = self._lock_parents(connection, model_id, version_id, model_level)
+            owner = (
+                {"model_id": model_pk, "version_id": None}
+                if model_level
+                else {"model_id": None, "version_id": version_pk}
+            )
+            if force:
+                self._replace_artifact(connection, model_pk, version_pk, owner, values)
+            else:
+                self._insert_new_artifact(connection, model_pk, version_pk, owner, values, where)
+        return checked
+
+    def write_artifacts(
+        self,
+        model_id: str,
+        version_id: str,
+        artifacts: Iterable[Artifact | Mapping[str, Any]],
+        *,
+        force: bool = False,
+        parents: bool = False,
+    ) -> int:
+        """Write many artifacts in one transaction: all of them or none; return the count.
+
+        The rules of `write_artifact` apply to each (headers as given, both
+        levels allowed); two artifacts of the batch that would be visible from
+        the version under one identifier conflict with each other unless
+        `force`, where the later one wins. Bulk writes of one model are
+        serialised with each other and with its model-level writes.
+        """
+        model_id, version_id = _parents(model_id, version_id)
+        batch: dict[str, Artifact] = {}
+        for index, item in enumerate(artifacts):
+            checked = _artifact_input(item, f"artifact #{index} of the batch")
+            identifier = checked.header.identifier
+            if identifier in batch and not force:
+                raise ErrorAlreadyExists(
+                    f"{describe(model_id, version_id, identifier)} appears twice in the batch"
+                )
+            batch[identifier] = checked
+        if not batch:
+            return 0
+        with self._transaction(write=True) as connection:
+            if parents:
+                self._ensure_parents(connection, model_id, version_id)
+            model_pk, version_pk = self._lock_parents(connection, model_id, version_id, True)
+            identifiers = list(batch)
+            for chunk in _chunks(identifiers, _IN_CHUNK):
+                visible = and_(_visible(model_pk, version_pk), _artifact.c.identifier.in_(chunk))
+                if force:
+                    connection.execute(delete(_artifact).where(visible))
+                    continue
+                clash = connection.execute(
+                    select(_artifact.c.identifier).where(visible).limit(1)
+                ).scalar_one_or_none()
+                if clash is not None:
+                    raise ErrorAlreadyExists(
+                        f"{describe(model_id, version_id, clash)} already exists"
+                    )
+            rows = [_row_values(a, model_pk, version_pk) for a in batch.values()]
+            try:
+                for chunk_rows in _chunks(rows, _INSERT_CHUNK):
+                    connection.execute(insert(_artifact), chunk_rows)
+            except IntegrityError as exc:
+                raise ErrorAlreadyExists(
+                    f"an artifact of the batch already exists in {describe(model_id, version_id)}"
+                ) from exc
+        return len(batch)
+
+    def _insert_new_artifact(
+        self,
+        connection: Connection,
+        model_pk: int,
+        version_pk: int,
+        owner: dict[str, int | None],
+        values: dict[str, Any],
+        where: str,
+    ) -> None:
+        """Insert unless an artifact with the identifier is visible from the version."""
+        row = {**owner, **values}
+        columns = list(row)
+        source = select(
+            *(literal(value, _artifact.c[name].type).label(name) for name, value in row.items())
+        ).where(
+            ~exists().where(
+                _visible(model_pk, version_pk), _artifact.c.identifier == values["identifier"]
+            )
+        )
+        try:
+            inserted = connection.execute(insert(_artifact).from_select(columns, source)).rowcount
+        except IntegrityError as exc:
+            raise ErrorAlreadyExists(f"{where} already exists") from exc
+        if inserted != 1:
+            raise ErrorAlreadyExists(f"{where} already exists")
+
+    def _replace_artifact(
+        self,
+        connection: Connection,
+        model_pk: int,
+        version_pk: int,
+        owner: dict[str, int | None],
+        values: dict[str, Any],
+    ) -> None:
+        """Delete the visible artifact of the other level, then upsert at this one."""
+        other_level = (
+            _artifact.c.version_id == version_pk
+            if owner["model_id"] is not None
+            else _artifact.c.model_id == model_pk
+        )
+        connection.execute(
+            delete(_artifact).where(other_level, _artifact.c.identifier == values["identifier"])
+        )
+        key = "model_id" if owner["model_id"] is not None else "version_id"
+        statement = self._dialect_insert().values(**owner, **values)
+        connection.execute(
+            statement.on_conflict_do_update(
+                index_elements=[_artifact.c[key], _artifact.c.identifier],
+                index_where=_artifact.c[key].isnot(None),
+                set_={name: statement.excluded[name] for name in values},
+            )
+        )
+
+    # -- artifacts: reading ------------------------------------------------------
+
+    def read_artifact(self, model_id: str, version_id: str, artifact_id: str) -> Artifact:
+        """The version-level artifact, else the model's model-level one, else ErrorNotFound."""
+        model_id, version_id = _parents(model_id, version_id)
+        artifact_id = _identifier(artifact_id, "artifact identifier")
+        with self._transaction(write=False) as connection:
+            row = connection.execute(self._find_visible(model_id, version_id, artifact_id)).first()
+            if row is None:
+                self._raise_missing(connection, model_id, version_id, artifact_id)
+            return _to_artifact(row)
+
+    def read_artifacts(
+        self, model_id: str, version_id: str, limit: int = 100, offset: int = 0
+    ) -> list[Artifact]:
+        """A page of the artifacts visible from the version, in the documented order."""
+        model_id, version_id = _parents(model_id, version_id)
+        limit, offset = _paging(limit, offset)
+        with self._transaction(write=False) as connection:
+            model_pk, version_pk = self._version_pks(connection, model_id, version_id)
+            statement = self._visible_page(model_pk, version_pk, None, limit, offset)
+            return [_to_artifact(row) for row in connection.execute(statement)]
+
+    def search_artifacts(
+        self, model_id: str, version_id: str, query: Query | Mapping[str, Any] | None = None
+    ) -> list[Artifact]:
+        """Every visible artifact matching the query, filtered in SQL, in the documented order."""
+        model_id, version_id = _parents(model_id, version_id)
+        query = _query_input(query)
+        with self._transaction(write=False) as connection:
+            model_pk, version_pk = self._version_pks(connection, model_id, version_id)
+            condition = compile_filter(query.filter, self._dialect)
+            statement = self._visible_page(model_pk, version_pk, condition, None, 0)
+            return [_to_artifact(row) for row in connection.execute(statement)]
+
+    def delete_artifact(self, model_id: str, version_id: str, artifact_id: str) -> Artifact:
+        """Delete the artifact `read_artifact` would return, and return it."""
+        model_id, version_id = _parents(model_id, version_id)
+        artifact_id = _identifier(artifact_id, "artifact identifier")
+        with self._transaction(write=True) as connection:
+            target = (
+                self._find_visible(model_id, version_id, artifact_id)
+                .with_only_columns(_artifact.c.id)
+                .scalar_subquery()
+            )
+            row = connection.execute(
+                delete(_artifact).where(_artifact.c.id == target).returning(*_ARTIFACT_COLUMNS)
+            ).first()
+            if row is None:
+                self._raise_missing(connection, model_id, version_id, artifact_id)
+            return _to_artifact(row)
+
+    # -- private: statements and lookups (all take the open connection) ----------
+
+    @contextmanager
+    def _transaction(self, *, write: bool) -> Iterator[Connection]:
+        """One transaction: committed if the block succeeds, rolled back otherwise.
+
+        Driver errors that escape the block become the library's own errors.
+        """
+        try:
+            with self._engine.connect() as connection:
+                if write:
+                    connection.execution_options(**{WRITE_OPTION: True})
+                with connection.begin():
+                    yield connection
+        except ErrorStore:
+            raise
+        except IntegrityError as exc:
+            raise ErrorInvalidInput(f"the database refused the data: {exc.orig}") from exc
+        except DBAPIError as exc:
+            if exc.connection_invalidated:
+                raise ErrorDatabase(
+                    f"the connection to {self._url_shown} was lost; nothing was written, "
+                    f"retry the call ({exc.orig})"
+                ) from exc
+            raise ErrorDatabase(
+                f"the database {self._url_shown} failed; nothing was written ({exc.orig})"
+            ) from exc
+        except SQLAlchemyError as exc:
+            raise ErrorDatabase(f"database error on {self._url_shown}: {exc}") from exc
+
+    def _dialect_insert(self) -> Any:
+        """INSERT with the dialect's ON CONFLICT support (PostgreSQL or SQLite)."""
+        if self._dialect == "postgresql":
+            return postgresql.insert(_artifact)
+        return sqlite.insert(_artifact)
+
+    def _model_pk(self, connection: Connection, model_id: str) -> int:
+        pk = connection.execute(
+            select(_model.c.id).where(_model.c.identifier == model_id)
+        ).scalar_one_or_none()
+        if pk is None:
+            raise ErrorNotFound(f"{describe(model_id)} not found")
+        return int(pk)
+
+    def _version_pks(
+        self, connection: Connection, model_id: str, version_id: str
+    ) -> tuple[int, int]:
+        """(model pk, version pk); ErrorNotFound naming the model or the version."""
+        row = connection.execute(self._parents_query(model_id, version_id)).first()
+        return self._checked_parents(row, model_id, version_id)
+
+    def _parents_query(self, model_id: str, version_id: str) -> Select[Any]:
+        return (
+            select(_model.c.id, _version.c.id)
+            .select_from(
+                _model.outerjoin(
+                    _version,
+                    and_(_version.c.model_id == _model.c.id, _version.c.identifier == version_id),
+                )
+            )
+            .where(_model.c.identifier == model_id)
+        )
+
+    @staticmethod
+    def _checked_parents(
+        row: Sequence[Any] | None, model_id: str, version_id: str
+    ) -> tuple[int, int]:
+        if row is None:
+            raise ErrorNotFound(f"{describe(model_id)} not found")
+        model_pk, version_pk = row
+        if version_pk is None:
+            raise ErrorNotFound(f"{describe(model_id, version_id)} not found")
+        return int(model_pk), int(version_pk)
+
+    def _lock_parents(
+        self, connection: Connection, model_id: str, version_id: str, model_level: bool
+    ) -> tuple[int, int]:
+        """Resolve the parents and lock the model row for this write.
+
+        Version-level writes share the lock, model-level writes take it
+        exclusively, so the check for a conflicting artifact at the other level
+        cannot race. (SQLite writers are serialised by BEGIN IMMEDIATE.)
+        """
+        statement = self._parents_query(model_id, version_id)
+        if self._dialect == "postgresql":
+            # FOR SHARE OF model / FOR NO KEY UPDATE OF model
+            statement = statement.with_for_update(
+                of=_model, read=not model_level, key_share=model_level
+            )
+        row = connection.execute(statement).first()
+        return self._checked_parents(row, model_id, version_id)
+
+    def _ensure_parents(self, connection: Connection, model_id: str, version_id: str) -> None:
+        """Create the model and version if missing; safe under concurrent writers."""
+        model_insert = (
+            postgresql.insert(_model) if self._dialect == "postgresql" else sqlite.insert(_model)
+        )
+        connection.execute(
+            model_insert.values(identifier=model_id).on_conflict_do_nothing(
+                index_elements=[_model.c.identifier]
+            )
+        )
+        version_insert = (
+            postgresql.insert(_version)
+            if self._dialect == "postgresql"
+            else sqlite.insert(_version)
+        )
+        connection.execute(
+            version_insert.from_select(
+                ["model_id", "identifier"],
+                select(_model.c.id, literal(version_id, _version.c.identifier.type)).where(
+                    _model.c.identifier == model_id
+                ),
+            ).on_conflict_do_nothing(index_elements=[_version.c.model_id, _version.c.identifier])
+        )
+
+    def _insert_version(
+        self, connection: Connection, model_pk: int, model_id: str, version_id: str
+    ) -> None:
+        try:
+            connection.execute(insert(_version).values(model_id=model_pk, identifier=version_id))
+        except IntegrityError as exc:
+            raise ErrorAlreadyExists(f"{describe(model_id, version_id)} already exists") from exc
+
+    def _read_model(self, connection: Connection, model_id: str) -> Model:
+        rows = connection.execute(
+            select(_model.c.id, _version.c.identifier)
+            .select_from(_model.outerjoin(_version, _version.c.model_id == _model.c.id))
+            .where(_model.c.identifier == model_id)
+            .order_by(_version.c.identifier)
+        ).all()
+        if not rows:
+            raise ErrorNotFound(f"{describe(model_id)} not found")
+        versions = [Version(identifier=row[1]) for row in rows if row[1] is not None]
+        return Model(identifier=model_id, versions=versions)
+
+    def _find_visible(self, model_id: str, version_id: str, artifact_id: str) -> Select[Any]:
+        """The artifact `read_artifact` returns: version-level first, then model-level."""
+        return (
+            select(*_ARTIFACT_COLUMNS)
+            .select_from(
+                _model.join(_version, _version.c.model_id == _model.c.id).join(
+                    _artifact,
+                    and_(
+                        _artifact.c.identifier == artifact_id,
+                        or_(
+                            _artifact.c.version_id == _version.c.id,
+                            _artifact.c.model_id == _model.c.id,
+                        ),
+                    ),
+                )
+            )
+            .where(_model.c.identifier == model_id, _version.c.identifier == version_id)
+            .order_by(_artifact.c.version_id.is_(None))
+            .limit(1)
+        )
+
+    def _raise_missing(
+        self, connection: Connection, model_id: str, version_id: str, artifact_id: str
+    ) -> NoReturn:
+        self._version_pks(connection, model_id, version_id)
+        raise ErrorNotFound(f"{describe(model_id, version_id, artifact_id)} not found")
+
+    def _visible_page(
+        self,
+        model_pk: int,
+        version_pk: int,
+        condition: ColumnElement[bool] | None,
+        limit: int | None,
+        offset: int,
+    ) -> Select[Any]:
+        """Visible artifacts in the documented order, as a merge of two index-ordered parts.
+
+        Each part (the version's own, the model's model-level ones) is read in
+        identifier order from its unique index and cut at offset + limit, so a
+        page never sorts or loads the whole set.
+        """
+        parts = []
+        for level_rank, owned in (
+            (0, _artifact.c.version_id == version_pk),
+            (1, _artifact.c.model_id == model_pk),
+        ):
+            part = select(*_ARTIFACT_COLUMNS, literal(level_rank).label("level_rank")).where(owned)
+            if condition is not None:
+                part = part.where(condition)
+            part = part.order_by(_artifact.c.identifier)
+            if limit is not None:
+                part = part.limit(offset + limit)
+            parts.append(select(part.subquery()))
+        merged = union_all(*parts).subquery()
+        page = (
+            select(*(merged.c[column.name] for column in _ARTIFACT_COLUMNS))
+            .order_by(merged.c.identifier, merged.c.level_rank)
+            .offset(offset)
+        )
+        return page.limit(limit) if limit is not None else page
+
+
+# -- input checking and row conversion ---------------------------------------------
+
+
+def _visible(model_pk: int, version_pk: int) -> ColumnElement[bool]:
+    """Artifacts visible from a version: its own and its model's model-level ones."""
+    return or_(_artifact.c.version_id == version_pk, _artifact.c.model_id == model_pk)
+
+
+def _row_values(artifact: Artifact, model_pk: int | None, version_pk: int | None) -> dict[str, Any]:
+    """The artifact table row for an artifact owned by the model or the version."""
+    header = artifact.header
+    model_level = header.level == ArtifactLevel.MODEL
+    return {
+        "model_id": model_pk if model_level else None,
+        "version_id": None if model_level else version_pk,
+        "identifier": header.identifier,
+        "type": header.type.value,
+        "timestamp": header.timestamp,
+        "creator": header.creator,
+        "body": artifact.body,
+        "search": search_document(artifact.to_json()),
+    }
+
+
+_T = TypeVar("_T")
+
+#: Identifiers per IN (...) list, and rows per INSERT, in bulk writes.
+_IN_CHUNK = 500
+_INSERT_CHUNK = 1000
+
+
+def _chunks(items: Sequence[_T], size: int) -> Iterator[Sequence[_T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _identifier(value: Any, what: str) -> str:
+    try:
+        return check_identifier(value, what)
+    except ValueError as exc:
+        raise ErrorInvalidInput(str(exc)) from exc
+
+
+def _parents(model_id: Any, version_id: Any) -> tuple[str, str]:
+    return (
+        _identifier(model_id, "model identifier"),
+        _identifier(version_id, "version identifier"),
+    )
+
+
+def _entity(kind: type[Model] | type[Version], value: Any) -> Any:
+    """A Model or Version from an entity or an identifier, validated."""
+    try:
+        if isinstance(value, str):
+            return kind(identifier=value)
+        if isinstance(value, kind):
+            return kind.model_validate(value.model_dump())
+        return kind.model_validate(value)
+    except ValidationError as exc:
+        raise ErrorInvalidInput(f"invalid {kind.__name__.lower()}: {exc}") from exc
+
+
+def _artifact_input(value: Artifact | Mapping[str, Any], what: str = "artifact") -> Artifact:
+    """Validate (again) the artifact to write: it may have been changed since it was built."""
+    try:
+        if isinstance(value, Artifact):
+            return Artifact.model_validate(
+                {"header": value.header.model_dump(), "body": value.body}
+            )
+        return Artifact.model_validate(value)
+    except ValidationError as exc:
+        raise ErrorInvalidInput(f"invalid {what}: {exc}") from exc
+
+
+def _query_input(value: Query | Mapping[str, Any] | None) -> Query:
+    if value is None:
+        return Query()
+    if isinstance(value, Query):
+        return value
+    try:
+        return Query.model_validate(value)
+    except ValidationError as exc:
+        raise ErrorInvalidInput(f"invalid query: {exc}") from exc
+
+
+def _paging(limit: Any, offset: Any) -> tuple[int, int]:
+    for name, value in (("limit", limit), ("offset", offset)):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ErrorInvalidInput(f"{name} must be an integer, got {value!r}")
+    if not 0 <= limit <= MAX_PAGE_SIZE:
+        raise ErrorInvalidInput(f"limit must be between 0 and {MAX_PAGE_SIZE}, got {limit}")
+    if offset < 0:
+        raise ErrorInvalidInput(f"offset must be 0 or more, got {offset}")
+    if offset > 2**62:
+        raise ErrorInvalidInput(f"offset {offset} is too large")
+    return limit, offset
+
+
+def _to_artifact(row: Sequence[Any]) -> Artifact:
+    """Rebuild an Artifact from a row; the data was validated when it was written."""
+    identifier, type_, timestamp, creator, version_pk, body = row
+    header = ArtifactHeader.model_construct(
+        identifier=identifier,
+        type=ArtifactType(type_),
+        timestamp=timestamp,
+        creator=creator,
+        level=ArtifactLevel.MODEL if version_pk is None else ArtifactLevel.VERSION,
+    )
+    return Artifact.model_construct(header=header, body=body)

@@ -1,0 +1,138 @@
+"""SQLAlchemy 2.0 ORM tables for models, versions and artifacts.
+
+Constraint and index names come from `NAMING_CONVENTION`, so Alembic and every
+backend agree on them. Identifier columns compare and sort by code point on
+every backend (PostgreSQL: collation "C"; SQLite: its default BINARY), which
+is the order Python's `sorted()` gives.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeEngine
+
+from mlte_store.models import MAX_IDENTIFIER_LENGTH, ArtifactType
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+#: Alembic's bookkeeping table, named so the store can share a database.
+VERSION_TABLE = "mlte_store_alembic_version"
+
+
+def identifier_type() -> TypeEngine[str]:
+    """Identifier text: code-point collation on PostgreSQL, BINARY on SQLite."""
+    return String(MAX_IDENTIFIER_LENGTH).with_variant(
+        String(MAX_IDENTIFIER_LENGTH, collation="C"), "postgresql"
+    )
+
+
+#: JSON on SQLite, JSONB on PostgreSQL.
+JsonDocument: TypeEngine[Any] = JSON().with_variant(JSONB(), "postgresql")
+
+#: 64-bit surrogate keys; plain INTEGER on SQLite so the key is the rowid.
+SurrogateKey: TypeEngine[int] = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Base(DeclarativeBase):
+    """Declarative base carrying the naming convention."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class ModelRow(Base):
+    """A model."""
+
+    __tablename__ = "mlte_model"
+
+    id: Mapped[int] = mapped_column(SurrogateKey, primary_key=True, autoincrement=True)
+    identifier: Mapped[str] = mapped_column(identifier_type(), unique=True)
+
+
+class VersionRow(Base):
+    """A version, unique by identifier within its model."""
+
+    __tablename__ = "mlte_version"
+
+    id: Mapped[int] = mapped_column(SurrogateKey, primary_key=True, autoincrement=True)
+    model_id: Mapped[int] = mapped_column(
+        SurrogateKey, ForeignKey(ModelRow.id, ondelete="CASCADE"), nullable=False
+    )
+    identifier: Mapped[str] = mapped_column(identifier_type())
+
+    __table_args__ = (UniqueConstraint("model_id", "identifier"),)
+
+
+ARTIFACT_TYPES = tuple(t.value for t in ArtifactType)
+
+
+class ArtifactRow(Base):
+    """An artifact. Model-level artifacts have `model_id` set, version-level ones `version_id`.
+
+    `body` holds the body exactly as written. `search` holds the whole artifact
+    JSON (header and body) as a search document (see `casefold`): strings
+    case-folded, keys encoded. Filters run against it, never against `body`.
+    """
+
+    __tablename__ = "mlte_artifact"
+
+    id: Mapped[int] = mapped_column(SurrogateKey, primary_key=True, autoincrement=True)
+    model_id: Mapped[int | None] = mapped_column(
+        SurrogateKey, ForeignKey(ModelRow.id, ondelete="CASCADE"), nullable=True
+    )
+    version_id: Mapped[int | None] = mapped_column(
+        SurrogateKey, ForeignKey(VersionRow.id, ondelete="CASCADE"), nullable=True
+    )
+    identifier: Mapped[str] = mapped_column(identifier_type())
+    type: Mapped[str] = mapped_column(String(16))
+    timestamp: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    creator: Mapped[str | None] = mapped_column(Text, nullable=True)
+    body: Mapped[Any] = mapped_column(JsonDocument)
+    search: Mapped[Any] = mapped_column(JsonDocument)
+
+    __table_args__ = (
+        CheckConstraint("(model_id IS NULL) <> (version_id IS NULL)", name="one_owner"),
+        CheckConstraint(
+            "type IN (" + ", ".join(f"'{t}'" for t in ARTIFACT_TYPES) + ")", name="known_type"
+        ),
+        # One artifact per identifier in a version, and per identifier among a model's
+        # model-level artifacts. They also serve lookups, paging (ordered by
+        # identifier) and the foreign keys' ON DELETE CASCADE.
+        Index(
+            "uq_mlte_artifact_version_id_identifier",
+            "version_id",
+            "identifier",
+            unique=True,
+            sqlite_where=version_id.isnot(None),
+            postgresql_where=version_id.isnot(None),
+        ),
+        Index(
+            "uq_mlte_artifact_model_id_identifier",
+            "model_id",
+            "identifier",
+            unique=True,
+            sqlite_where=model_id.isnot(None),
+            postgresql_where=model_id.isnot(None),
+        ),
+        Index(None, "type"),
+    )

@@ -1,0 +1,160 @@
+"""Fixtures that run every database test against SQLite and PostgreSQL.
+
+PostgreSQL: a scratch database is created for the test session through the
+admin URL in MLTE_STORE_TEST_POSTGRES_URL (default
+postgresql://root@127.0.0.1:5432/postgres) and dropped afterwards. When
+MLTE_STORE_REQUIRE_POSTGRES=1 (as in CI) an unreachable server fails the
+PostgreSQL tests instead of skipping them.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import psycopg2
+import pytest
+from psycopg2 import sql
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from mlte_store import ArtifactRepository, migrate
+from mlte_store.engine import create_engine
+
+ADMIN_URL = os.environ.get(
+    "MLTE_STORE_TEST_POSTGRES_URL", "postgresql://root@127.0.0.1:5432/postgres"
+)
+REQUIRE_POSTGRES = os.environ.get("MLTE_STORE_REQUIRE_POSTGRES") == "1"
+BACKENDS = ["sqlite", "postgresql"]
+
+
+class PostgresServer:
+    """Creates and drops scratch databases on the test server."""
+
+    def __init__(self, admin_url: str) -> None:
+        self.admin_url = make_url(admin_url)
+        self.created: list[str] = []
+
+    def _admin(self) -> psycopg2.extensions.connection:
+        url = self.admin_url
+        connection = psycopg2.connect(
+            host=url.host,
+            port=url.port or 5432,
+            user=url.username,
+            password=url.password,
+            dbname=url.database,
+            connect_timeout=5,
+        )
+        connection.autocommit = True
+        return connection
+
+    def check(self) -> None:
+        self._admin().close()
+
+    def create_database(self) -> str:
+        """A new empty database; returns its URL."""
+        name = f"mlte_store_test_{uuid.uuid4().hex[:12]}"
+        connection = self._admin()
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        finally:
+            connection.close()
+        self.created.append(name)
+        return self.admin_url.set(database=name).render_as_string(hide_password=False)
+
+    def drop_all(self) -> None:
+        connection = self._admin()
+        try:
+            with connection.cursor() as cursor:
+                for name in self.created:
+                    cursor.execute(
+                        sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+                            sql.Identifier(name)
+                        )
+                    )
+        finally:
+            connection.close()
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    server = PostgresServer(ADMIN_URL)
+    try:
+        server.check()
+    except psycopg2.OperationalError as exc:
+        message = f"PostgreSQL at {ADMIN_URL} is not reachable: {exc}"
+        if REQUIRE_POSTGRES:
+            pytest.fail(message + " (MLTE_STORE_REQUIRE_POSTGRES=1)")
+        pytest.skip(message)
+    yield server
+    server.drop_all()
+
+
+@pytest.fixture(scope="session")
+def postgres_store_url(postgres_server: PostgresServer) -> str:
+    """One migrated PostgreSQL database shared by the session (emptied after each test)."""
+    url = postgres_server.create_database()
+    migrate.upgrade(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file that each test copies."""
+    path = tmp_path_factory.mktemp("template") / "store.db"
+    migrate.upgrade(f"sqlite:///{path}")
+    return path
+
+
+def _empty_postgres(url: str) -> None:
+    engine = create_engine(url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                text("TRUNCATE mlte_artifact, mlte_version, mlte_model RESTART IDENTITY CASCADE")
+            )
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def store_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """URL of a migrated, empty store on the test's backend."""
+    if backend == "sqlite":
+        path = tmp_path / "store.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite:///{path}"
+        return
+    url = request.getfixturevalue("postgres_store_url")
+    yield url
+    _empty_postgres(url)
+
+
+@pytest.fixture
+def empty_url_factory(
+    backend: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> Callable[[], str]:
+    """Makes URLs of new databases without any schema, on the test's backend."""
+
+    def make() -> str:
+        if backend == "sqlite":
+            return f"sqlite:///{tmp_path / uuid.uuid4().hex}.db"
+        server: PostgresServer = request.getfixturevalue("postgres_server")
+        return server.create_database()
+
+    return make
+
+
+@pytest.fixture
+def repo(store_url: str) -> Iterator[ArtifactRepository]:
+    with ArtifactRepository(store_url) as repository:
+        yield repository

@@ -1,0 +1,36 @@
+"""Per-backend engine settings and URL handling."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+
+from mlte_store.engine import DEFAULT_URL, URL_ENV_VAR, create_engine, resolve_url
+
+
+def test_bare_postgresql_url_gets_psycopg2_and_explicit_drivers_are_kept() -> None:
+    assert resolve_url("postgresql://u@h/db").drivername == "postgresql+psycopg2"
+    assert resolve_url("postgresql+psycopg://u@h/db").drivername == "postgresql+psycopg"
+    assert resolve_url("sqlite:///x.db").drivername == "sqlite"
+
+
+def test_url_comes_from_the_environment_then_the_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(URL_ENV_VAR, "sqlite:///from_env.db")
+    assert resolve_url(None).database == "from_env.db"
+    monkeypatch.delenv(URL_ENV_VAR)
+    assert resolve_url(None).render_as_string() == DEFAULT_URL
+
+
+def test_sqlite_connections_have_the_store_settings(store_url: str, backend: str) -> None:
+    engine = create_engine(store_url)
+    try:
+        with engine.connect() as connection:
+            if backend == "sqlite":
+                assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+                assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+                assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
+            else:
+                assert engine.pool._pre_ping  # type: ignore[attr-defined]
+                assert connection.execute(text("SELECT 1")).scalar() == 1
+    finally:
+        engine.dispose()
