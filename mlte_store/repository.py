@@ -29,6 +29,7 @@ from sqlalchemy import (
     and_,
     delete,
     exists,
+    func,
     insert,
     literal,
     or_,
@@ -63,8 +64,14 @@ from mlte_store.query import Query
 from mlte_store.sql_filters import compile_filter
 from mlte_store.tables import ArtifactRow, ModelRow, VersionRow
 
-#: Largest `limit` accepted by `read_artifacts`.
+#: Largest `limit` accepted by `read_artifacts` and `search_artifacts`.
 MAX_PAGE_SIZE = 10_000
+
+#: Default number of artifacts `iter_artifacts` reads per round trip.
+DEFAULT_PAGE_SIZE = 500
+
+# Position of each level in the documented order for one identifier.
+_VERSION_RANK, _MODEL_RANK = 0, 1
 
 _model = cast(Table, ModelRow.__table__)
 _version = cast(Table, VersionRow.__table__)
@@ -396,16 +403,84 @@ class ArtifactRepository:
             return [_to_artifact(row) for row in connection.execute(statement)]
 
     def search_artifacts(
-        self, model_id: str, version_id: str, query: Query | Mapping[str, Any] | None = None
+        self,
+        model_id: str,
+        version_id: str,
+        query: Query | Mapping[str, Any] | None = None,
+        *,
+        limit: int | None = None,
+        offset: int = 0,
     ) -> list[Artifact]:
-        """Every visible artifact matching the query, filtered in SQL, in the documented order."""
+        """The visible artifacts matching the query, filtered in SQL, in the documented order.
+
+        By default every match (as MLTE); `limit`/`offset` slice the matches in SQL.
+        """
+        model_id, version_id = _parents(model_id, version_id)
+        query = _query_input(query)
+        if limit is not None:
+            limit, offset = _paging(limit, offset)
+        else:
+            _, offset = _paging(0, offset)
+        with self._transaction(write=False) as connection:
+            model_pk, version_pk = self._version_pks(connection, model_id, version_id)
+            condition = compile_filter(query.filter, self._dialect)
+            statement = self._visible_page(model_pk, version_pk, condition, limit, offset)
+            return [_to_artifact(row) for row in connection.execute(statement)]
+
+    def iter_artifacts(
+        self,
+        model_id: str,
+        version_id: str,
+        query: Query | Mapping[str, Any] | None = None,
+        *,
+        page_size: int = DEFAULT_PAGE_SIZE,
+    ) -> Iterator[Artifact]:
+        """Stream the visible artifacts (optionally only those matching `query`) in order.
+
+        Reads `page_size` artifacts per transaction, continuing after the last
+        one seen (keyset paging, not offset), so every page costs the same at
+        any depth and memory stays flat. Each artifact that exists throughout
+        the iteration is yielded exactly once; artifacts written meanwhile
+        appear if they sort after the current position.
+        """
+        model_id, version_id = _parents(model_id, version_id)
+        query = _query_input(query)
+        page_size, _ = _paging(page_size, 0)
+        if page_size == 0:
+            raise ErrorInvalidInput("page_size must be at least 1")
+        condition = compile_filter(query.filter, self._dialect)
+        with self._transaction(write=False) as connection:
+            model_pk, version_pk = self._version_pks(connection, model_id, version_id)
+        after: tuple[str, int] | None = None
+        while True:
+            statement = self._visible_page(model_pk, version_pk, condition, page_size, 0, after)
+            with self._transaction(write=False) as connection:
+                rows = connection.execute(statement).all()
+            for row in rows:
+                yield _to_artifact(row)
+            if len(rows) < page_size:
+                return
+            last = _to_artifact(rows[-1]).header
+            after = (
+                last.identifier,
+                _MODEL_RANK if last.level == ArtifactLevel.MODEL else _VERSION_RANK,
+            )
+
+    def count_artifacts(
+        self, model_id: str, version_id: str, query: Query | Mapping[str, Any] | None = None
+    ) -> int:
+        """How many visible artifacts match the query (all visible ones by default)."""
         model_id, version_id = _parents(model_id, version_id)
         query = _query_input(query)
         with self._transaction(write=False) as connection:
             model_pk, version_pk = self._version_pks(connection, model_id, version_id)
             condition = compile_filter(query.filter, self._dialect)
-            statement = self._visible_page(model_pk, version_pk, condition, None, 0)
-            return [_to_artifact(row) for row in connection.execute(statement)]
+            statement = (
+                select(func.count())
+                .select_from(_artifact)
+                .where(_visible(model_pk, version_pk), condition)
+            )
+            return int(connection.execute(statement).scalar_one())
 
     def delete_artifact(self, model_id: str, version_id: str, artifact_id: str) -> Artifact:
         """Delete the artifact `read_artifact` would return, and return it."""
@@ -594,21 +669,29 @@ class ArtifactRepository:
         condition: ColumnElement[bool] | None,
         limit: int | None,
         offset: int,
+        after: tuple[str, int] | None = None,
     ) -> Select[Any]:
         """Visible artifacts in the documented order, as a merge of two index-ordered parts.
 
         Each part (the version's own, the model's model-level ones) is read in
         identifier order from its unique index and cut at offset + limit, so a
-        page never sorts or loads the whole set.
+        page never sorts or loads the whole set. `after` is a keyset cursor:
+        the (identifier, level rank) of the last artifact already seen.
         """
         parts = []
         for level_rank, owned in (
-            (0, _artifact.c.version_id == version_pk),
-            (1, _artifact.c.model_id == model_pk),
+            (_VERSION_RANK, _artifact.c.version_id == version_pk),
+            (_MODEL_RANK, _artifact.c.model_id == model_pk),
         ):
             part = select(*_ARTIFACT_COLUMNS, literal(level_rank).label("level_rank")).where(owned)
             if condition is not None:
                 part = part.where(condition)
+            if after is not None:
+                last_identifier, last_rank = after
+                if level_rank > last_rank:
+                    part = part.where(_artifact.c.identifier >= last_identifier)
+                else:
+                    part = part.where(_artifact.c.identifier > last_identifier)
             part = part.order_by(_artifact.c.identifier)
             if limit is not None:
                 part = part.limit(offset + limit)
