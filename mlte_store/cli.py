@@ -6,60 +6,33 @@ Exit codes: 0 done, 1 not found / already exists, 2 bad usage or bad input,
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from mlte_store import migrate
-from mlte_store.engine import DEFAULT_URL, URL_ENV_VAR
-from mlte_store.errors import (
-    ErrorAlreadyExists,
-    ErrorDatabase,
-    ErrorInvalidInput,
-    ErrorNotFound,
-    ErrorSchema,
-    ErrorStore,
+from mlte_store import cli_transfer, migrate
+from mlte_store.cli_artifacts import artifacts_app
+from mlte_store.cli_common import (
+    DEFAULT_URL,
+    EXIT_CODES,
+    JsonOption,
+    UrlOption,
+    console,
+    print_json,
+    reported,
 )
+from mlte_store.cli_models import models_app, versions_app
+
+__all__ = ["EXIT_CODES", "app", "main", "reported"]
 
 app = typer.Typer(help="Keep MLTE artifacts in PostgreSQL or SQLite.", no_args_is_help=True)
 db_app = typer.Typer(help="Create, upgrade and inspect the database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
-
-console = Console()
-errors = Console(stderr=True)
-
-UrlOption = Annotated[
-    str,
-    typer.Option(
-        "--url",
-        envvar=URL_ENV_VAR,
-        help=f"Database URL (also ${URL_ENV_VAR}).",
-        show_default=True,
-    ),
-]
-
-EXIT_CODES: dict[type[ErrorStore], int] = {
-    ErrorNotFound: 1,
-    ErrorAlreadyExists: 1,
-    ErrorInvalidInput: 2,
-    ErrorSchema: 3,
-    ErrorDatabase: 4,
-}
-
-
-@contextmanager
-def reported() -> Iterator[None]:
-    """Turn the library's errors into a message on stderr and the documented exit code."""
-    try:
-        yield
-    except ErrorStore as exc:
-        errors.print(f"[red]error:[/red] {exc}", markup=True, highlight=False)
-        code = next((c for kind, c in EXIT_CODES.items() if isinstance(exc, kind)), 4)
-        raise typer.Exit(code) from exc
+app.add_typer(models_app, name="models")
+app.add_typer(versions_app, name="versions")
+app.add_typer(artifacts_app, name="artifacts")
+cli_transfer.register(app)
 
 
 @db_app.command("upgrade")
@@ -85,18 +58,29 @@ def db_downgrade(
 
 
 @db_app.command("current")
-def db_current(url: UrlOption = DEFAULT_URL) -> None:
+def db_current(url: UrlOption = DEFAULT_URL, as_json: JsonOption = False) -> None:
     """Print the database's revision and whether it is the head."""
     with reported():
         found = migrate.current(url)
-        wanted = migrate.head()
-        state = "head" if found == wanted else f"not at head ({wanted})"
-        console.print(f"{found or 'none'} ({state})")
+    wanted = migrate.head()
+    if as_json:
+        print_json({"current": found, "head": wanted, "at_head": found == wanted})
+        return
+    state = "head" if found == wanted else f"not at head ({wanted})"
+    console.print(f"{found or 'none'} ({state})")
 
 
 @db_app.command("history")
-def db_history() -> None:
+def db_history(as_json: JsonOption = False) -> None:
     """List the packaged revisions, oldest first."""
+    if as_json:
+        print_json(
+            [
+                {"revision": revision, "revises": down, "description": message}
+                for revision, down, message in migrate.history()
+            ]
+        )
+        return
     table = Table("revision", "revises", "description")
     for revision, down, message in migrate.history():
         table.add_row(revision, down or "-", message.strip().splitlines()[0] if message else "")

@@ -1,0 +1,95 @@
+"""What every `mlte-store` command shares: options, output, error reporting, progress.
+
+Exit codes: 0 done, 1 not found / already exists, 2 bad usage or bad input,
+3 schema missing or behind, 4 database failure.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from mlte_store.engine import DEFAULT_URL, URL_ENV_VAR
+from mlte_store.errors import (
+    ErrorAlreadyExists,
+    ErrorDatabase,
+    ErrorInvalidInput,
+    ErrorNotFound,
+    ErrorSchema,
+    ErrorStore,
+)
+from mlte_store.repository import ArtifactRepository
+
+console = Console()
+errors = Console(stderr=True)
+
+UrlOption = Annotated[
+    str,
+    typer.Option(
+        "--url",
+        envvar=URL_ENV_VAR,
+        help=f"Database URL (also ${URL_ENV_VAR}).",
+        show_default=True,
+    ),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+__all__ = ["DEFAULT_URL", "JsonOption", "UrlOption"]
+
+EXIT_CODES: dict[type[ErrorStore], int] = {
+    ErrorNotFound: 1,
+    ErrorAlreadyExists: 1,
+    ErrorInvalidInput: 2,
+    ErrorSchema: 3,
+    ErrorDatabase: 4,
+}
+
+#: Exit code when some input was refused (bad usage or bad input).
+EXIT_BAD_INPUT = EXIT_CODES[ErrorInvalidInput]
+
+
+def fail(message: str, code: int = EXIT_BAD_INPUT) -> typer.Exit:
+    """Print an error and return the Exit to raise (so callers read `raise fail(...)`)."""
+    errors.print(f"[red]error:[/red] {message}", markup=True, highlight=False)
+    return typer.Exit(code)
+
+
+@contextmanager
+def reported() -> Iterator[None]:
+    """Turn the library's errors into a message on stderr and the documented exit code."""
+    try:
+        yield
+    except ErrorStore as exc:
+        code = next((c for kind, c in EXIT_CODES.items() if isinstance(exc, kind)), 4)
+        raise fail(str(exc), code) from exc
+
+
+@contextmanager
+def open_store(url: str) -> Iterator[ArtifactRepository]:
+    """A repository on `url`, its errors reported as exit codes, closed afterwards."""
+    with reported(), ArtifactRepository(url) as repo:
+        yield repo
+
+
+def print_json(value: Any) -> None:
+    """Machine-readable output: plain JSON on stdout, no colours, no wrapping."""
+    sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=2) + "\n")
+
+
+@contextmanager
+def progress_bar(description: str, total: int | None = None) -> Iterator[Callable[[int], None]]:
+    """A progress callback (artifacts done so far): a bar on a terminal, nothing otherwise."""
+    if not console.is_terminal:
+        yield lambda _done: None
+        return
+    columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn()]
+    with Progress(*columns, TimeElapsedColumn(), console=console, transient=True) as bar:
+        task = bar.add_task(description, total=total)
+        yield lambda done: bar.update(task, completed=done)
