@@ -13,12 +13,12 @@ from typing import Annotated, Any
 
 import typer
 from pydantic import ValidationError
-from rich.table import Table
 
 from mlte_store.cli_common import (
     DEFAULT_URL,
     JsonOption,
     UrlOption,
+    artifact_table,
     console,
     fail,
     open_store,
@@ -30,6 +30,7 @@ from mlte_store.query import (
     AndFilter,
     Filter,
     IdentifierFilter,
+    OrFilter,
     PropertyFilter,
     Query,
     TagFilter,
@@ -55,17 +56,7 @@ def print_artifacts(artifacts: list[Artifact], as_json: bool, title: str) -> Non
     if as_json:
         print_json([a.to_json() for a in artifacts])
         return
-    table = Table("identifier", "type", "level", "timestamp", "creator", title=title)
-    for artifact in artifacts:
-        header = artifact.header
-        table.add_row(
-            header.identifier,
-            header.type.value,
-            header.level.value,
-            "-" if header.timestamp is None else str(header.timestamp),
-            header.creator or "-",
-        )
-    console.print(table)
+    console.print(artifact_table(title, artifacts))
 
 
 def read_json_argument(value: str, what: str) -> Any:
@@ -180,7 +171,10 @@ def build_query(
     where: list[str],
     tags: list[str],
 ) -> Query:
-    """The AND of a JSON query and the shortcut filters (everything when none is given)."""
+    """The AND of a JSON query and the shortcut filters (everything when none is given).
+
+    Repeated `--type`s mean any of those types; repeated `--where`/`--tag` must all hold.
+    """
     filters: list[Filter] = []
     if query is not None:
         value = read_json_argument(query, "query")
@@ -190,7 +184,9 @@ def build_query(
             filters.append(Query.model_validate(value).filter)
         except ValidationError as exc:
             raise fail(f"invalid query: {exc}") from exc
-    filters.extend(TypeFilter(item_type=t) for t in types)
+    if types:
+        by_type: list[Filter] = [TypeFilter(item_type=t) for t in types]
+        filters.append(by_type[0] if len(by_type) == 1 else OrFilter(filters=by_type))
     if identifier is not None:
         filters.append(IdentifierFilter(id=identifier))
     for item in where:
@@ -213,7 +209,8 @@ def artifacts_search(
         typer.Option(help='MLTE query JSON ({"filter": ...}), a file holding it, or - (stdin).'),
     ] = None,
     types: Annotated[
-        list[ArtifactType] | None, typer.Option("--type", help="Artifact type (repeatable).")
+        list[ArtifactType] | None,
+        typer.Option("--type", help="Artifact type; repeat for any of several."),
     ] = None,
     identifier: Annotated[str | None, typer.Option("--id", help="Artifact identifier.")] = None,
     where: Annotated[

@@ -15,6 +15,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
 
 from mlte_store.engine import DEFAULT_URL, URL_ENV_VAR
 from mlte_store.errors import (
@@ -25,6 +26,7 @@ from mlte_store.errors import (
     ErrorSchema,
     ErrorStore,
 )
+from mlte_store.models import Artifact
 from mlte_store.repository import ArtifactRepository
 
 console = Console()
@@ -93,3 +95,22 @@ def progress_bar(description: str, total: int | None = None) -> Iterator[Callabl
     with Progress(*columns, TimeElapsedColumn(), console=console, transient=True) as bar:
         task = bar.add_task(description, total=total)
         yield lambda done: bar.update(task, completed=done)
+
+
+def artifact_table(title: str, artifacts: list[Artifact], *, body_keys: bool = False) -> Table:
+    """A table of artifact headers (and, if asked, the first body keys)."""
+    columns = ["identifier", "type", "level", "timestamp", "creator"]
+    table = Table(*columns, *(["body keys"] if body_keys else []), title=title)
+    for artifact in artifacts:
+        header = artifact.header
+        cells = [
+            header.identifier,
+            header.type.value,
+            header.level.value,
+            "-" if header.timestamp is None else str(header.timestamp),
+            header.creator or "-",
+        ]
+        if body_keys:
+            cells.append(", ".join(sorted(artifact.body))[:60])
+        table.add_row(*cells)
+    return table

@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
+from mlte_store.cli_common import artifact_table
 from mlte_store.models import Artifact, ArtifactLevel, ArtifactType
 from mlte_store.query import (
     AndFilter,
@@ -22,17 +23,7 @@ MODEL, VERSION = "demo-model", "v1.0"
 
 
 def _table(title: str, artifacts: list[Artifact]) -> Table:
-    table = Table("identifier", "type", "level", "creator", "body keys", title=title)
-    for artifact in artifacts:
-        header = artifact.header
-        table.add_row(
-            header.identifier,
-            header.type.value,
-            header.level.value,
-            header.creator or "-",
-            ", ".join(sorted(artifact.body))[:60],
-        )
-    return table
+    return artifact_table(title, artifacts, body_keys=True)
 
 
 def run_demo(url: str, console: Console) -> None:

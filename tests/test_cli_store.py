@@ -113,7 +113,8 @@ def _found(url: str, *args: str) -> list[str]:
 def test_search_shortcuts_and_query_json(searchable: str, tmp_path: Path) -> None:
     url = searchable
     assert _found(url) == ["a", "b", "c"]
-    assert _found(url, "--type", "card", "--type", "evidence") == []  # AND of conditions
+    assert _found(url, "--type", "card", "--type", "evidence") == ["a", "b"]  # any of the types
+    assert _found(url, "--type", "card", "--type", "evidence", "--id", "b") == ["b"]
     assert _found(url, "--type", "evidence") == ["b"]
     assert _found(url, "--id", "c") == ["c"]
     assert _found(url, "--where", "body.task~flowers") == ["a", "b"]

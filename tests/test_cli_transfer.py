@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
@@ -9,9 +10,11 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+from rich.console import Console
 from typer.testing import CliRunner
 
-from mlte_store import migrate
+from mlte_store import cli_common, migrate
 from mlte_store.cli import app
 from mlte_store.engine import URL_ENV_VAR
 
@@ -125,3 +128,16 @@ def test_console_script_copies_sqlite_into_postgresql(
     assert same_json(store_content(other), store_content(sqlite_url))
     history = script("db", "history", "--json")
     assert json.loads(history.stdout)[-1]["revision"] == migrate.head()
+
+
+def test_a_progress_bar_is_drawn_on_a_terminal_only(
+    store_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_mlte_folder(tmp_path)
+    screen = io.StringIO()
+    terminal = Console(file=screen, force_terminal=True, width=100)
+    monkeypatch.setattr(cli_common, "console", terminal)
+    result = runner.invoke(app, ["import-folder", str(tmp_path), "--url", store_url])
+    assert result.exit_code == 0, result.output
+    assert "imported" in screen.getvalue() and "━" in screen.getvalue()
+    assert "━" not in result.stdout
