@@ -7,7 +7,10 @@ body's shape, and JSON values no backend can store faithfully.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
+from datetime import datetime
 from enum import Enum
 from typing import Annotated, Any
 
@@ -162,3 +165,67 @@ class Artifact(BaseModel):
     def to_json(self) -> dict[str, Any]:
         """The artifact as MLTE's JSON value."""
         return {"header": self.header.model_dump(mode="json"), "body": self.body}
+
+
+def canonical_json(body: Any) -> bytes:
+    """The body's canonical JSON as UTF-8: sorted keys, no insignificant whitespace.
+
+    A float with an integral value is written as that integer, since it is
+    the same JSON number and PostgreSQL's JSONB may give it back as one.
+    """
+    return json.dumps(
+        _canonical_numbers(body), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    ).encode("utf-8")
+
+
+def body_digest(body: Any) -> str:
+    """SHA-256 (hex) of the body's canonical JSON: what revisions and `verify` compare."""
+    return hashlib.sha256(canonical_json(body)).hexdigest()
+
+
+def _canonical_numbers(value: Any) -> Any:
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {key: _canonical_numbers(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_canonical_numbers(item) for item in value]
+    return value
+
+
+class ArtifactRevision(BaseModel):
+    """One entry of an artifact's history: a write of its content, or its deletion.
+
+    `revision` counts from 1 per identifier within its model (model-level) or
+    version (version-level). A deletion marker has `deleted` set, the deleted
+    artifact's header, and no body or digest.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    revision: int
+    header: ArtifactHeader
+    body: dict[str, Any] | None
+    digest: str | None
+    deleted: bool
+    recorded_at: datetime
+
+    def artifact(self) -> Artifact:
+        """The artifact as it was at this revision; ValueError for a deletion marker."""
+        if self.body is None:
+            raise ValueError(f"revision {self.revision} is a deletion marker, it has no content")
+        return Artifact.model_construct(header=self.header, body=self.body)
+
+
+class DigestMismatch(BaseModel):
+    """An artifact or revision whose stored body no longer matches its digest (`verify`)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    model_id: str
+    version_id: str | None
+    artifact_id: str
+    #: The revision number; None for the current artifact row.
+    revision: int | None
+    stored_digest: str
+    computed_digest: str

@@ -16,6 +16,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from datetime import datetime, timezone
 from types import TracebackType
 from typing import Any, NoReturn, TypeVar, cast
 
@@ -40,7 +41,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 
-from mlte_store import migrate
+from mlte_store import history, migrate
 from mlte_store.casefold import search_document
 from mlte_store.engine import WRITE_OPTION, configure_sqlite, create_engine
 from mlte_store.errors import (
@@ -55,9 +56,12 @@ from mlte_store.models import (
     Artifact,
     ArtifactHeader,
     ArtifactLevel,
+    ArtifactRevision,
     ArtifactType,
+    DigestMismatch,
     Model,
     Version,
+    body_digest,
     check_identifier,
 )
 from mlte_store.query import Query
@@ -77,6 +81,13 @@ _model = cast(Table, ModelRow.__table__)
 _version = cast(Table, VersionRow.__table__)
 _artifact = cast(Table, ArtifactRow.__table__)
 
+#: The columns a deletion marker is recorded from: the owner, then the header.
+_RECORD_COLUMNS = (
+    _artifact.c.model_id,
+    _artifact.c.version_id,
+    *(_artifact.c[name] for name in history.HEADER_COLUMNS),
+)
+
 #: The columns an Artifact is rebuilt from, in this order.
 _ARTIFACT_COLUMNS = (
     _artifact.c.identifier,
@@ -94,10 +105,15 @@ class ArtifactRepository:
     Built from a database URL (then it owns, and `close()` disposes, its
     engine) or from an SQLAlchemy Engine (then the caller owns it). The schema
     must be at this code's head revision (`mlte-store db upgrade`); otherwise
-    the constructor raises ErrorSchema.
+    the constructor raises ErrorSchema. With `history=False` writes and
+    deletes record no revisions (MLTE's plain behaviour); history already
+    recorded stays readable.
     """
 
-    def __init__(self, url_or_engine: str | URL | Engine | None = None) -> None:
+    def __init__(
+        self, url_or_engine: str | URL | Engine | None = None, *, history: bool = True
+    ) -> None:
+        self._keep_history = history
         if isinstance(url_or_engine, Engine):
             self._engine = url_or_engine
             self._owns_engine = False
@@ -221,14 +237,7 @@ class ArtifactRepository:
         user: str | None = None,
     ) -> Artifact:
         """Stamp the header (timestamp: now, creator: `user`), then `write_artifact`."""
-        checked = _artifact_input(artifact)
-        header = checked.header.model_copy(update={"timestamp": int(time.time()), "creator": user})
-        try:
-            stamped = Artifact(
-                header=ArtifactHeader.model_validate(header.model_dump()), body=checked.body
-            )
-        except ValidationError as exc:
-            raise ErrorInvalidInput(f"invalid user for artifact header: {exc}") from exc
+        stamped = _stamped(_artifact_input(artifact), user)
         return self.write_artifact(model_id, version_id, stamped, force=force, parents=parents)
 
     def write_artifact(
@@ -249,26 +258,38 @@ class ArtifactRepository:
         """
         model_id, version_id = _parents(model_id, version_id)
         checked = _artifact_input(artifact)
+        with self._transaction(write=True) as connection:
+            self._write_one(connection, model_id, version_id, checked, force, parents)
+        return checked
+
+    def _write_one(
+        self,
+        connection: Connection,
+        model_id: str,
+        version_id: str,
+        checked: Artifact,
+        force: bool,
+        parents: bool,
+    ) -> None:
+        """The body of `write_artifact`, on the open connection."""
         header = checked.header
         model_level = header.level == ArtifactLevel.MODEL
         values = _row_values(checked, None, None)
         for column in ("model_id", "version_id"):
             del values[column]
         where = describe(model_id, version_id, header.identifier)
-        with self._transaction(write=True) as connection:
-            if parents:
-                self._ensure_parents(connection, model_id, version_id)
-            model_pk, version_pk = self._lock_parents(connection, model_id, version_id, model_level)
-            owner = (
-                {"model_id": model_pk, "version_id": None}
-                if model_level
-                else {"model_id": None, "version_id": version_pk}
-            )
-            if force:
-                self._replace_artifact(connection, model_pk, version_pk, owner, values)
-            else:
-                self._insert_new_artifact(connection, model_pk, version_pk, owner, values, where)
-        return checked
+        if parents:
+            self._ensure_parents(connection, model_id, version_id)
+        model_pk, version_pk = self._lock_parents(connection, model_id, version_id, model_level)
+        owner = (
+            {"model_id": model_pk, "version_id": None}
+            if model_level
+            else {"model_id": None, "version_id": version_pk}
+        )
+        if force:
+            self._replace_artifact(connection, model_pk, version_pk, owner, values)
+        else:
+            self._insert_new_artifact(connection, model_pk, version_pk, owner, values, where)
 
     def write_artifacts(
         self,
@@ -304,10 +325,17 @@ class ArtifactRepository:
                 self._ensure_parents(connection, model_id, version_id)
             model_pk, version_pk = self._lock_parents(connection, model_id, version_id, True)
             identifiers = list(batch)
+            removed: list[Sequence[Any]] = []
             for chunk in _chunks(identifiers, _IN_CHUNK):
                 visible = and_(_visible(model_pk, version_pk), _artifact.c.identifier.in_(chunk))
                 if force:
-                    connection.execute(delete(_artifact).where(visible))
+                    removed.extend(
+                        connection.execute(
+                            delete(_artifact)
+                            .where(visible)
+                            .returning(*_RECORD_COLUMNS, _artifact.c.digest, _artifact.c.revision)
+                        )
+                    )
                     continue
                 clash = connection.execute(
                     select(_artifact.c.identifier).where(visible).limit(1)
@@ -317,9 +345,16 @@ class ArtifactRepository:
                         f"{describe(model_id, version_id, clash)} already exists"
                     )
             rows = [_row_values(a, model_pk, version_pk) for a in batch.values()]
+            highest: dict[tuple[str, str], int] = {}
+            for chunk in _chunks(identifiers, _IN_CHUNK):
+                highest.update(history.max_revisions(connection, model_pk, version_pk, chunk))
+            revisions = history.number_batch(rows, removed, highest)
             try:
                 for chunk_rows in _chunks(rows, _INSERT_CHUNK):
                     connection.execute(insert(_artifact), chunk_rows)
+                if self._keep_history:
+                    for chunk_rows in _chunks(revisions, _INSERT_CHUNK):
+                        history.insert_revisions(connection, chunk_rows)
             except IntegrityError as exc:
                 raise ErrorAlreadyExists(
                     f"an artifact of the batch already exists in {describe(model_id, version_id)}"
@@ -337,20 +372,27 @@ class ArtifactRepository:
     ) -> None:
         """Insert unless an artifact with the identifier is visible from the version."""
         row = {**owner, **values}
-        columns = list(row)
+        columns = [*row, "revision"]
         source = select(
-            *(literal(value, _artifact.c[name].type).label(name) for name, value in row.items())
+            *(literal(value, _artifact.c[name].type).label(name) for name, value in row.items()),
+            history.next_revision(owner, values["identifier"]).label("revision"),
         ).where(
             ~exists().where(
                 _visible(model_pk, version_pk), _artifact.c.identifier == values["identifier"]
             )
         )
+        statement = (
+            insert(_artifact)
+            .from_select(columns, source)
+            .returning(_artifact.c.id, _artifact.c.revision)
+        )
         try:
-            inserted = connection.execute(insert(_artifact).from_select(columns, source)).rowcount
+            written = connection.execute(statement).first()
         except IntegrityError as exc:
             raise ErrorAlreadyExists(f"{where} already exists") from exc
-        if inserted != 1:
+        if written is None:
             raise ErrorAlreadyExists(f"{where} already exists")
+        self._record_revision(connection, owner, values, written)
 
     def _replace_artifact(
         self,
@@ -360,29 +402,88 @@ class ArtifactRepository:
         owner: dict[str, int | None],
         values: dict[str, Any],
     ) -> None:
-        """Delete the visible artifact of the other level, then upsert at this one."""
+        """Delete the visible artifact of the other level, then upsert at this one.
+
+        The upsert changes nothing (and records no revision) when the header
+        and body equal the current ones, so retried writes are idempotent.
+        """
         other_level = (
             _artifact.c.version_id == version_pk
             if owner["model_id"] is not None
             else _artifact.c.model_id == model_pk
         )
-        connection.execute(
-            delete(_artifact).where(other_level, _artifact.c.identifier == values["identifier"])
-        )
+        removed = connection.execute(
+            delete(_artifact)
+            .where(other_level, _artifact.c.identifier == values["identifier"])
+            .returning(*_RECORD_COLUMNS)
+        ).first()
+        if removed is not None:
+            self._record_deletion(connection, removed)
         key = "model_id" if owner["model_id"] is not None else "version_id"
-        statement = self._dialect_insert().values(**owner, **values)
-        connection.execute(
+        statement = self._dialect_insert().values(
+            **owner, **values, revision=history.next_revision(owner, values["identifier"])
+        )
+        excluded = statement.excluded
+        written = connection.execute(
             statement.on_conflict_do_update(
                 index_elements=[_artifact.c[key], _artifact.c.identifier],
                 index_where=_artifact.c[key].isnot(None),
-                set_={name: statement.excluded[name] for name in values},
+                set_={
+                    **{name: excluded[name] for name in values},
+                    "revision": _artifact.c.revision + 1,
+                },
+                where=or_(
+                    _artifact.c.digest != excluded.digest,
+                    _artifact.c.type != excluded.type,
+                    _artifact.c.timestamp.is_distinct_from(excluded.timestamp),
+                    _artifact.c.creator.is_distinct_from(excluded.creator),
+                ),
+            ).returning(_artifact.c.id, _artifact.c.revision)
+        ).first()
+        if written is not None:
+            self._record_revision(connection, owner, values, written)
+
+    def _record_revision(
+        self,
+        connection: Connection,
+        owner: dict[str, int | None],
+        values: dict[str, Any],
+        written: Sequence[Any],
+    ) -> None:
+        """Record the write of `values` (row came back as (id, revision)), if history is on."""
+        if self._keep_history:
+            history.record_write(connection, owner, values, written)
+
+    def _record_deletion(self, connection: Connection, removed: Sequence[Any]) -> None:
+        """Record a deletion marker for a removed row (_RECORD_COLUMNS), if history is on."""
+        if self._keep_history:
+            model_pk, version_pk, *header = removed
+            history.record_revision(
+                connection,
+                {"model_id": model_pk, "version_id": version_pk},
+                dict(zip(history.HEADER_COLUMNS, header, strict=True)),
+                None,
+                None,
             )
-        )
 
     # -- artifacts: reading ------------------------------------------------------
 
-    def read_artifact(self, model_id: str, version_id: str, artifact_id: str) -> Artifact:
-        """The version-level artifact, else the model's model-level one, else ErrorNotFound."""
+    def read_artifact(
+        self,
+        model_id: str,
+        version_id: str,
+        artifact_id: str,
+        *,
+        revision: int | None = None,
+        level: ArtifactLevel | str | None = None,
+    ) -> Artifact:
+        """The version-level artifact, else the model's model-level one, else ErrorNotFound.
+
+        With `revision`, the artifact as it was at that revision of its history
+        (see `read_artifact_history` for `level`), also after it was deleted.
+        """
+        if revision is not None:
+            return self._read_revision(model_id, version_id, artifact_id, revision, level)
         model_id, version_id = _parents(model_id, version_id)
         artifact_id = _identifier(artifact_id, "artifact identifier")
         with self._transaction(write=False) as connection:
@@ -493,11 +594,157 @@ class ArtifactRepository:
                 .scalar_subquery()
             )
             row = connection.execute(
-                delete(_artifact).where(_artifact.c.id == target).returning(*_ARTIFACT_COLUMNS)
+                delete(_artifact)
+                .where(_artifact.c.id == target)
+                .returning(*_ARTIFACT_COLUMNS, *_RECORD_COLUMNS)
             ).first()
             if row is None:
                 self._raise_missing(connection, model_id, version_id, artifact_id)
-            return _to_artifact(row)
+            self._record_deletion(connection, row[len(_ARTIFACT_COLUMNS) :])
+            return _to_artifact(row[: len(_ARTIFACT_COLUMNS)])
+
+    # -- artifacts: history -------------------------------------------------------
+
+    def read_artifact_history(
+        self,
+        model_id: str,
+        version_id: str,
+        artifact_id: str,
+        *,
+        level: ArtifactLevel | str | None = None,
+    ) -> list[ArtifactRevision]:
+        """Every revision of the artifact, oldest first, deletion markers included.
+
+        `level` picks the version's own history or the model-level one; by
+        default the version's if it has (or had) the identifier, else the
+        model's. ErrorNotFound if that level never had it.
+        """
+        model_id, version_id = _parents(model_id, version_id)
+        artifact_id = _identifier(artifact_id, "artifact identifier")
+        wanted = _level_input(level)
+        with self._transaction(write=False) as connection:
+            owner, found = self._history_owner(
+                connection, model_id, version_id, artifact_id, wanted
+            )
+            rows = connection.execute(history.history_query(owner, artifact_id))
+            return [history.to_revision(row, found) for row in rows]
+
+    def _read_revision(
+        self,
+        model_id: str,
+        version_id: str,
+        artifact_id: str,
+        revision: int,
+        level: ArtifactLevel | str | None,
+    ) -> Artifact:
+        """`read_artifact(..., revision=N)`."""
+        model_id, version_id = _parents(model_id, version_id)
+        artifact_id = _identifier(artifact_id, "artifact identifier")
+        revision, wanted = _revision_input(revision), _level_input(level)
+        with self._transaction(write=False) as connection:
+            return self._revision_content(
+                connection, model_id, version_id, artifact_id, revision, wanted
+            )
+
+    def restore_artifact(
+        self,
+        model_id: str,
+        version_id: str,
+        artifact_id: str,
+        *,
+        revision: int,
+        level: ArtifactLevel | str | None = None,
+        user: str | None = None,
+    ) -> Artifact:
+        """Write the content of an old revision as the current artifact (a new revision).
+
+        Works after deletion too. The header is the revision's own, unless
+        `user` is given: then it is stamped as by `write_artifact_with_header`.
+        Restoring content equal to the current artifact changes nothing.
+        """
+        model_id, version_id = _parents(model_id, version_id)
+        artifact_id = _identifier(artifact_id, "artifact identifier")
+        revision, wanted = _revision_input(revision), _level_input(level)
+        with self._transaction(write=True) as connection:
+            old = self._revision_content(
+                connection, model_id, version_id, artifact_id, revision, wanted
+            )
+            restored = old if user is None else _stamped(old, user)
+            self._write_one(connection, model_id, version_id, restored, True, False)
+            return restored
+
+    def purge_history(
+        self,
+        model_id: str | None = None,
+        version_id: str | None = None,
+        older_than: datetime | None = None,
+    ) -> int:
+        """Delete recorded revisions (all, a model's, or a version's; optionally only
+        those recorded before `older_than`) and return how many. The current
+        revision of every existing artifact is kept. The one call that destroys history.
+        """
+        if version_id is not None and model_id is None:
+            raise ErrorInvalidInput("purge_history: a version_id needs its model_id")
+        cutoff = _utc(older_than) if older_than is not None else None
+        with self._transaction(write=True) as connection:
+            model_pk = version_pk = None
+            if version_id is not None:
+                model_pk, version_pk = self._version_pks(
+                    connection, *_parents(model_id, version_id)
+                )
+            elif model_id is not None:
+                model_pk = self._model_pk(connection, _identifier(model_id, "model identifier"))
+            return int(
+                connection.execute(history.purge_statement(model_pk, version_pk, cutoff)).rowcount
+            )
+
+    def verify(self) -> list[DigestMismatch]:
+        """Recompute every stored body's digest; return the artifacts and revisions that differ.
+
+        An empty list means every current artifact and every recorded revision
+        still holds the body it was written with.
+        """
+        with self._transaction(write=False) as connection:
+            return list(history.digest_mismatches(connection))
+
+    def _history_owner(
+        self,
+        connection: Connection,
+        model_id: str,
+        version_id: str,
+        artifact_id: str,
+        level: ArtifactLevel | None,
+    ) -> tuple[dict[str, int | None], ArtifactLevel]:
+        """The owner whose history of `artifact_id` is meant, and its level."""
+        model_pk, version_pk = self._version_pks(connection, model_id, version_id)
+        owners = {
+            ArtifactLevel.VERSION: {"model_id": None, "version_id": version_pk},
+            ArtifactLevel.MODEL: {"model_id": model_pk, "version_id": None},
+        }
+        for candidate in (level,) if level is not None else tuple(owners):
+            if history.has_level(connection, owners[candidate], artifact_id):
+                return owners[candidate], candidate
+        raise ErrorNotFound(f"{describe(model_id, version_id, artifact_id)} has no history")
+
+    def _revision_content(
+        self,
+        connection: Connection,
+        model_id: str,
+        version_id: str,
+        artifact_id: str,
+        revision: int,
+        level: ArtifactLevel | None,
+    ) -> Artifact:
+        """The artifact as it was at a revision; ErrorNotFound if absent or a deletion."""
+        owner, found = self._history_owner(connection, model_id, version_id, artifact_id, level)
+        row = connection.execute(history.history_query(owner, artifact_id, revision)).first()
+        where = f"revision {revision} of {describe(model_id, version_id, artifact_id)}"
+        if row is None:
+            raise ErrorNotFound(f"{where} not found")
+        entry = history.to_revision(row, found)
+        if entry.deleted:
+            raise ErrorNotFound(f"{where} is a deletion marker; it has no content")
+        return entry.artifact()
 
     # -- private: statements and lookups (all take the open connection) ----------
 
@@ -725,6 +972,7 @@ def _row_values(artifact: Artifact, model_pk: int | None, version_pk: int | None
         "timestamp": header.timestamp,
         "creator": header.creator,
         "body": artifact.body,
+        "digest": body_digest(artifact.body),
         "search": search_document(artifact.to_json()),
     }
 
@@ -777,6 +1025,41 @@ def _artifact_input(value: Artifact | Mapping[str, Any], what: str = "artifact")
         return Artifact.model_validate(value)
     except ValidationError as exc:
         raise ErrorInvalidInput(f"invalid {what}: {exc}") from exc
+
+
+def _stamped(artifact: Artifact, user: str | None) -> Artifact:
+    """The artifact with header.timestamp now (Unix seconds) and header.creator `user`."""
+    header = artifact.header.model_copy(update={"timestamp": int(time.time()), "creator": user})
+    try:
+        return Artifact(
+            header=ArtifactHeader.model_validate(header.model_dump()), body=artifact.body
+        )
+    except ValidationError as exc:
+        raise ErrorInvalidInput(f"invalid user for artifact header: {exc}") from exc
+
+
+def _revision_input(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ErrorInvalidInput(f"revision must be an integer of 1 or more, got {value!r}")
+    return value
+
+
+def _level_input(value: ArtifactLevel | str | None) -> ArtifactLevel | None:
+    if value is None:
+        return None
+    try:
+        return ArtifactLevel(value)
+    except ValueError as exc:
+        raise ErrorInvalidInput(f"level must be 'model' or 'version', got {value!r}") from exc
+
+
+def _utc(moment: Any) -> datetime:
+    """A datetime in UTC; a naive one is taken to be UTC already."""
+    if not isinstance(moment, datetime):
+        raise ErrorInvalidInput(f"older_than must be a datetime, got {moment!r}")
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc)
 
 
 def _query_input(value: Query | Mapping[str, Any] | None) -> Query:

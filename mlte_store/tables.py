@@ -1,4 +1,4 @@
-"""SQLAlchemy 2.0 ORM tables for models, versions and artifacts.
+"""SQLAlchemy 2.0 ORM tables for models, versions, artifacts and artifact revisions.
 
 Constraint and index names come from `NAMING_CONVENTION`, so Alembic and every
 backend agree on them. Identifier columns compare and sort by code point on
@@ -8,12 +8,15 @@ is the order Python's `sorted()` gives.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     CheckConstraint,
+    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -85,6 +88,9 @@ class VersionRow(Base):
 
 ARTIFACT_TYPES = tuple(t.value for t in ArtifactType)
 
+#: Hex characters of a SHA-256 digest.
+DIGEST_LENGTH = 64
+
 
 class ArtifactRow(Base):
     """An artifact. Model-level artifacts have `model_id` set, version-level ones `version_id`.
@@ -109,6 +115,9 @@ class ArtifactRow(Base):
     creator: Mapped[str | None] = mapped_column(Text, nullable=True)
     body: Mapped[Any] = mapped_column(JsonDocument)
     search: Mapped[Any] = mapped_column(JsonDocument)
+    #: The revision this content is (see ArtifactRevisionRow) and its body's digest.
+    revision: Mapped[int] = mapped_column(Integer)
+    digest: Mapped[str] = mapped_column(String(DIGEST_LENGTH))
 
     __table_args__ = (
         CheckConstraint("(model_id IS NULL) <> (version_id IS NULL)", name="one_owner"),
@@ -135,4 +144,61 @@ class ArtifactRow(Base):
             postgresql_where=model_id.isnot(None),
         ),
         Index(None, "type"),
+    )
+
+
+class ArtifactRevisionRow(Base):
+    """One revision of an artifact: every write of new content, and every deletion.
+
+    Numbered from 1 per identifier within its owner (the model for model-level
+    artifacts, the version for version-level ones). A deletion marker has
+    `deleted` set, the deleted artifact's header, and no body or digest.
+    """
+
+    __tablename__ = "mlte_artifact_revision"
+
+    id: Mapped[int] = mapped_column(SurrogateKey, primary_key=True, autoincrement=True)
+    model_id: Mapped[int | None] = mapped_column(
+        SurrogateKey, ForeignKey(ModelRow.id, ondelete="CASCADE"), nullable=True
+    )
+    version_id: Mapped[int | None] = mapped_column(
+        SurrogateKey, ForeignKey(VersionRow.id, ondelete="CASCADE"), nullable=True
+    )
+    identifier: Mapped[str] = mapped_column(identifier_type())
+    revision: Mapped[int] = mapped_column(Integer)
+    type: Mapped[str] = mapped_column(String(16))
+    timestamp: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    creator: Mapped[str | None] = mapped_column(Text, nullable=True)
+    body: Mapped[Any | None] = mapped_column(JsonDocument, nullable=True)
+    digest: Mapped[str | None] = mapped_column(String(DIGEST_LENGTH), nullable=True)
+    deleted: Mapped[bool] = mapped_column(Boolean)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        CheckConstraint("(model_id IS NULL) <> (version_id IS NULL)", name="one_owner"),
+        CheckConstraint(
+            "(deleted AND body IS NULL AND digest IS NULL) "
+            "OR (NOT deleted AND body IS NOT NULL AND digest IS NOT NULL)",
+            name="marker_or_content",
+        ),
+        # The revisions of one identifier, in order; also serves max(revision) and cascades.
+        Index(
+            "uq_mlte_artifact_revision_version_id_identifier_revision",
+            "version_id",
+            "identifier",
+            "revision",
+            unique=True,
+            sqlite_where=version_id.isnot(None),
+            postgresql_where=version_id.isnot(None),
+        ),
+        Index(
+            "uq_mlte_artifact_revision_model_id_identifier_revision",
+            "model_id",
+            "identifier",
+            "revision",
+            unique=True,
+            sqlite_where=model_id.isnot(None),
+            postgresql_where=model_id.isnot(None),
+        ),
+        Index(None, "recorded_at"),
     )
