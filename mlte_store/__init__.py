@@ -13,9 +13,12 @@ from mlte_store.models import (
     Artifact,
     ArtifactHeader,
     ArtifactLevel,
+    ArtifactRevision,
     ArtifactType,
+    DigestMismatch,
     Model,
     Version,
+    body_digest,
 )
 from mlte_store.query import (
     AllFilter,
@@ -39,7 +42,9 @@ __all__ = [
     "ArtifactHeader",
     "ArtifactLevel",
     "ArtifactRepository",
+    "ArtifactRevision",
     "ArtifactType",
+    "DigestMismatch",
     "ErrorAlreadyExists",
     "ErrorDatabase",
     "ErrorInvalidInput",
@@ -55,4 +60,5 @@ __all__ = [
     "TagFilter",
     "TypeFilter",
     "Version",
+    "body_digest",
 ]

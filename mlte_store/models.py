@@ -11,6 +11,7 @@ import hashlib
 import json
 import math
 from datetime import datetime
+from decimal import Decimal
 from enum import Enum
 from typing import Annotated, Any
 
@@ -170,8 +171,9 @@ class Artifact(BaseModel):
 def canonical_json(body: Any) -> bytes:
     """The body's canonical JSON as UTF-8: sorted keys, no insignificant whitespace.
 
-    A float with an integral value is written as that integer, since it is
-    the same JSON number and PostgreSQL's JSONB may give it back as one.
+    A float with an integral value is written as the integer its decimal
+    text denotes (1.5e300 as 15 followed by 299 zeros): the same JSON number,
+    and what PostgreSQL's JSONB gives back for it.
     """
     return json.dumps(
         _canonical_numbers(body), sort_keys=True, separators=(",", ":"), ensure_ascii=False
@@ -185,7 +187,7 @@ def body_digest(body: Any) -> str:
 
 def _canonical_numbers(value: Any) -> Any:
     if isinstance(value, float) and value.is_integer():
-        return int(value)
+        return int(Decimal(repr(value)))  # 1.5e300 -> 15 * 10**299, as JSONB gives it back
     if isinstance(value, dict):
         return {key: _canonical_numbers(item) for key, item in value.items()}
     if isinstance(value, list):

@@ -115,7 +115,10 @@ def _empty_postgres(url: str) -> None:
     try:
         with engine.begin() as connection:
             connection.execute(
-                text("TRUNCATE mlte_artifact_revision, mlte_artifact, mlte_version, mlte_model RESTART IDENTITY CASCADE")
+                text(
+                    "TRUNCATE mlte_artifact_revision, mlte_artifact, mlte_version, mlte_model"
+                    " RESTART IDENTITY CASCADE"
+                )
             )
     finally:
         engine.dispose()

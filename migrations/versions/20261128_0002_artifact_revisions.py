@@ -19,6 +19,7 @@ import hashlib
 import json
 from collections.abc import Sequence
 from datetime import datetime, timezone
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -42,7 +43,7 @@ _BATCH = 1000
 def _canonical(value: Any) -> Any:
     """Numbers as JSON values: a float with an integral value is that integer."""
     if isinstance(value, float) and value.is_integer():
-        return int(value)
+        return int(Decimal(repr(value)))  # 1.5e300 -> 15 * 10**299, as JSONB gives it back
     if isinstance(value, dict):
         return {key: _canonical(item) for key, item in value.items()}
     if isinstance(value, list):
