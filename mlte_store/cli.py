@@ -1,7 +1,7 @@
 """The `mlte-store` command line: a thin layer of commands over the library.
 
 Exit codes: 0 done, 1 not found / already exists, 2 bad usage or bad input,
-3 schema missing or behind, 4 database failure.
+3 schema missing or behind, 4 database failure, 5 `verify` found a mismatch.
 """
 
 from __future__ import annotations
@@ -104,3 +104,7 @@ def demo(
 def main() -> None:
     """Entry point of the `mlte-store` console script."""
     app()
+
+
+# The history commands (artifacts history/restore, history purge, verify) add themselves.
+import mlte_store.cli_history  # noqa: E402, F401

@@ -1,0 +1,122 @@
+"""`mlte-store` commands for revision history: artifacts history/restore, history purge, verify.
+
+Importing this module adds the commands to `mlte_store.cli.app` (cli.py imports
+it); each command is a thin call into ArtifactRepository, with errors
+reported as in `mlte_store.cli`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from mlte_store.cli import UrlOption, app, console, reported
+from mlte_store.engine import DEFAULT_URL
+from mlte_store.repository import ArtifactRepository
+
+artifacts_app = typer.Typer(help="Artifacts: history and recovery.", no_args_is_help=True)
+history_app = typer.Typer(help="Revision history retention.", no_args_is_help=True)
+
+ModelArg = Annotated[str, typer.Argument(help="Model identifier.")]
+VersionArg = Annotated[str, typer.Argument(help="Version identifier.")]
+ArtifactArg = Annotated[str, typer.Argument(help="Artifact identifier.")]
+LevelOption = Annotated[
+    str | None,
+    typer.Option(help="'model' or 'version' history (default: the version's if it has one)."),
+]
+
+
+@artifacts_app.command("history")
+def artifacts_history(
+    model_id: ModelArg,
+    version_id: VersionArg,
+    artifact_id: ArtifactArg,
+    level: LevelOption = None,
+    url: UrlOption = DEFAULT_URL,
+) -> None:
+    """List every revision of an artifact, oldest first, deletions included."""
+    with reported(), ArtifactRepository(url) as store:
+        revisions = store.read_artifact_history(model_id, version_id, artifact_id, level=level)
+    table = Table("revision", "recorded at (UTC)", "change", "creator", "timestamp", "digest")
+    for entry in revisions:
+        table.add_row(
+            str(entry.revision),
+            entry.recorded_at.astimezone(timezone.utc).isoformat(timespec="seconds"),
+            "deleted" if entry.deleted else "written",
+            entry.header.creator or "-",
+            str(entry.header.timestamp),
+            (entry.digest or "-")[:12],
+        )
+    console.print(table)
+
+
+@artifacts_app.command("restore")
+def artifacts_restore(
+    model_id: ModelArg,
+    version_id: VersionArg,
+    artifact_id: ArtifactArg,
+    revision: Annotated[int, typer.Option(help="The revision whose content to restore.")],
+    level: LevelOption = None,
+    user: Annotated[
+        str | None, typer.Option(help="Stamp the restored header with this creator and now.")
+    ] = None,
+    url: UrlOption = DEFAULT_URL,
+) -> None:
+    """Make an old revision's content the current artifact again (recorded as a new revision)."""
+    with reported(), ArtifactRepository(url) as store:
+        store.restore_artifact(
+            model_id, version_id, artifact_id, revision=revision, level=level, user=user
+        )
+        latest = store.read_artifact_history(model_id, version_id, artifact_id, level=level)[-1]
+    console.print(f"restored revision {revision} of {artifact_id!r}; now at {latest.revision}")
+
+
+@history_app.command("purge")
+def history_purge(
+    model_id: Annotated[str | None, typer.Option("--model", help="Only this model.")] = None,
+    version_id: Annotated[
+        str | None, typer.Option("--version", help="Only this version (needs --model).")
+    ] = None,
+    older_than_days: Annotated[
+        float | None, typer.Option(help="Only revisions recorded more than this many days ago.")
+    ] = None,
+    url: UrlOption = DEFAULT_URL,
+) -> None:
+    """Delete recorded revisions (keeping each artifact's current one). Destroys history."""
+    older_than = (
+        datetime.now(timezone.utc) - timedelta(days=older_than_days)
+        if older_than_days is not None
+        else None
+    )
+    with reported(), ArtifactRepository(url) as store:
+        purged = store.purge_history(model_id, version_id, older_than)
+    console.print(f"purged {purged} revision(s)")
+
+
+def verify(url: UrlOption = DEFAULT_URL) -> None:
+    """Recompute every body's digest; exit 5 if any artifact or revision no longer matches."""
+    with reported(), ArtifactRepository(url) as store:
+        problems = store.verify()
+    if not problems:
+        console.print("every artifact and revision matches its digest")
+        return
+    table = Table("model", "version", "artifact", "revision", "stored digest", "body's digest")
+    for problem in problems:
+        table.add_row(
+            problem.model_id,
+            problem.version_id or "(model level)",
+            problem.artifact_id,
+            "current" if problem.revision is None else str(problem.revision),
+            problem.stored_digest[:12],
+            problem.computed_digest[:12],
+        )
+    console.print(table)
+    raise typer.Exit(5)
+
+
+app.add_typer(artifacts_app, name="artifacts")
+app.add_typer(history_app, name="history")
+app.command("verify")(verify)
