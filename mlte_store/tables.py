@@ -24,6 +24,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    column,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -88,11 +89,39 @@ class VersionRow(Base):
 
 ARTIFACT_TYPES = tuple(t.value for t in ArtifactType)
 
+
+def unique_per_owner(table: str, *more: str) -> tuple[Index, Index]:
+    """Unique (owner, identifier, *more) indexes, one partial index per owner column."""
+    return tuple(  # type: ignore[return-value]
+        Index(
+            "_".join(["uq", table, name, "identifier", *more]),
+            name,
+            "identifier",
+            *more,
+            unique=True,
+            sqlite_where=column(name).isnot(None),
+            postgresql_where=column(name).isnot(None),
+        )
+        for name in ("version_id", "model_id")
+    )
+
+
 #: Hex characters of a SHA-256 digest.
 DIGEST_LENGTH = 64
 
 
-class ArtifactRow(Base):
+class _OwnedByModelOrVersion:
+    """The owner of an artifact or revision: its model (model level) or its version."""
+
+    model_id: Mapped[int | None] = mapped_column(
+        SurrogateKey, ForeignKey(ModelRow.id, ondelete="CASCADE"), nullable=True
+    )
+    version_id: Mapped[int | None] = mapped_column(
+        SurrogateKey, ForeignKey(VersionRow.id, ondelete="CASCADE"), nullable=True
+    )
+
+
+class ArtifactRow(_OwnedByModelOrVersion, Base):
     """An artifact. Model-level artifacts have `model_id` set, version-level ones `version_id`.
 
     `body` holds the body exactly as written. `search` holds the whole artifact
@@ -103,12 +132,6 @@ class ArtifactRow(Base):
     __tablename__ = "mlte_artifact"
 
     id: Mapped[int] = mapped_column(SurrogateKey, primary_key=True, autoincrement=True)
-    model_id: Mapped[int | None] = mapped_column(
-        SurrogateKey, ForeignKey(ModelRow.id, ondelete="CASCADE"), nullable=True
-    )
-    version_id: Mapped[int | None] = mapped_column(
-        SurrogateKey, ForeignKey(VersionRow.id, ondelete="CASCADE"), nullable=True
-    )
     identifier: Mapped[str] = mapped_column(identifier_type())
     type: Mapped[str] = mapped_column(String(16))
     timestamp: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
@@ -127,27 +150,12 @@ class ArtifactRow(Base):
         # One artifact per identifier in a version, and per identifier among a model's
         # model-level artifacts. They also serve lookups, paging (ordered by
         # identifier) and the foreign keys' ON DELETE CASCADE.
-        Index(
-            "uq_mlte_artifact_version_id_identifier",
-            "version_id",
-            "identifier",
-            unique=True,
-            sqlite_where=version_id.isnot(None),
-            postgresql_where=version_id.isnot(None),
-        ),
-        Index(
-            "uq_mlte_artifact_model_id_identifier",
-            "model_id",
-            "identifier",
-            unique=True,
-            sqlite_where=model_id.isnot(None),
-            postgresql_where=model_id.isnot(None),
-        ),
+        *unique_per_owner("mlte_artifact"),
         Index(None, "type"),
     )
 
 
-class ArtifactRevisionRow(Base):
+class ArtifactRevisionRow(_OwnedByModelOrVersion, Base):
     """One revision of an artifact: every write of new content, and every deletion.
 
     Numbered from 1 per identifier within its owner (the model for model-level
@@ -158,12 +166,6 @@ class ArtifactRevisionRow(Base):
     __tablename__ = "mlte_artifact_revision"
 
     id: Mapped[int] = mapped_column(SurrogateKey, primary_key=True, autoincrement=True)
-    model_id: Mapped[int | None] = mapped_column(
-        SurrogateKey, ForeignKey(ModelRow.id, ondelete="CASCADE"), nullable=True
-    )
-    version_id: Mapped[int | None] = mapped_column(
-        SurrogateKey, ForeignKey(VersionRow.id, ondelete="CASCADE"), nullable=True
-    )
     identifier: Mapped[str] = mapped_column(identifier_type())
     revision: Mapped[int] = mapped_column(Integer)
     type: Mapped[str] = mapped_column(String(16))
@@ -182,23 +184,6 @@ class ArtifactRevisionRow(Base):
             name="marker_or_content",
         ),
         # The revisions of one identifier, in order; also serves max(revision) and cascades.
-        Index(
-            "uq_mlte_artifact_revision_version_id_identifier_revision",
-            "version_id",
-            "identifier",
-            "revision",
-            unique=True,
-            sqlite_where=version_id.isnot(None),
-            postgresql_where=version_id.isnot(None),
-        ),
-        Index(
-            "uq_mlte_artifact_revision_model_id_identifier_revision",
-            "model_id",
-            "identifier",
-            "revision",
-            unique=True,
-            sqlite_where=model_id.isnot(None),
-            postgresql_where=model_id.isnot(None),
-        ),
+        *unique_per_owner("mlte_artifact_revision", "revision"),
         Index(None, "recorded_at"),
     )
