@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from mlte_store import cli_transfer, migrate
+from mlte_store import cli_history, cli_transfer, migrate
 from mlte_store.cli_artifacts import artifacts_app
 from mlte_store.cli_common import (
     DEFAULT_URL,
@@ -33,6 +33,7 @@ app.add_typer(models_app, name="models")
 app.add_typer(versions_app, name="versions")
 app.add_typer(artifacts_app, name="artifacts")
 cli_transfer.register(app)
+cli_history.register(app)
 
 
 @db_app.command("upgrade")
@@ -104,7 +105,3 @@ def demo(
 def main() -> None:
     """Entry point of the `mlte-store` console script."""
     app()
-
-
-# The history commands (artifacts history/restore, history purge, verify) add themselves.
-import mlte_store.cli_history  # noqa: E402, F401

@@ -1,7 +1,8 @@
 """What every `mlte-store` command shares: options, output, error reporting, progress.
 
 Exit codes: 0 done, 1 not found / already exists, 2 bad usage or bad input,
-3 schema missing or behind, 4 database failure.
+3 schema missing or behind, 4 database failure, 5 `verify` found a body that
+no longer matches its digest.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """`mlte-store` commands for revision history: artifacts history/restore, history purge, verify.
 
-Importing this module adds the commands to `mlte_store.cli.app` (cli.py imports
-it); each command is a thin call into ArtifactRepository, with errors
-reported as in `mlte_store.cli`.
+`artifacts history` and `artifacts restore` join the `artifacts` group;
+`register(app)` adds `history purge` and `verify` to the top-level app. Each
+command is a thin call into ArtifactRepository.
 """
 
 from __future__ import annotations
@@ -13,11 +13,21 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from mlte_store.cli import UrlOption, app, console, reported
-from mlte_store.engine import DEFAULT_URL
-from mlte_store.repository import ArtifactRepository
+from mlte_store.cli_artifacts import artifacts_app
+from mlte_store.cli_common import (
+    DEFAULT_URL,
+    JsonOption,
+    UrlOption,
+    console,
+    fail,
+    open_store,
+    print_json,
+)
+from mlte_store.models import DigestMismatch
 
-artifacts_app = typer.Typer(help="Artifacts: history and recovery.", no_args_is_help=True)
+#: Exit code of `verify` when a body no longer matches its digest.
+EXIT_MISMATCH = 5
+
 history_app = typer.Typer(help="Revision history retention.", no_args_is_help=True)
 
 ModelArg = Annotated[str, typer.Argument(help="Model identifier.")]
@@ -36,10 +46,14 @@ def artifacts_history(
     artifact_id: ArtifactArg,
     level: LevelOption = None,
     url: UrlOption = DEFAULT_URL,
+    as_json: JsonOption = False,
 ) -> None:
     """List every revision of an artifact, oldest first, deletions included."""
-    with reported(), ArtifactRepository(url) as store:
+    with open_store(url) as store:
         revisions = store.read_artifact_history(model_id, version_id, artifact_id, level=level)
+    if as_json:
+        print_json([entry.model_dump(mode="json") for entry in revisions])
+        return
     table = Table("revision", "recorded at (UTC)", "change", "creator", "timestamp", "digest")
     for entry in revisions:
         table.add_row(
@@ -66,7 +80,7 @@ def artifacts_restore(
     url: UrlOption = DEFAULT_URL,
 ) -> None:
     """Make an old revision's content the current artifact again (recorded as a new revision)."""
-    with reported(), ArtifactRepository(url) as store:
+    with open_store(url) as store:
         store.restore_artifact(
             model_id, version_id, artifact_id, revision=revision, level=level, user=user
         )
@@ -91,18 +105,26 @@ def history_purge(
         if older_than_days is not None
         else None
     )
-    with reported(), ArtifactRepository(url) as store:
+    with open_store(url) as store:
         purged = store.purge_history(model_id, version_id, older_than)
     console.print(f"purged {purged} revision(s)")
 
 
-def verify(url: UrlOption = DEFAULT_URL) -> None:
+def verify(url: UrlOption = DEFAULT_URL, as_json: JsonOption = False) -> None:
     """Recompute every body's digest; exit 5 if any artifact or revision no longer matches."""
-    with reported(), ArtifactRepository(url) as store:
+    with open_store(url) as store:
         problems = store.verify()
-    if not problems:
+    if as_json:
+        print_json([problem.model_dump(mode="json") for problem in problems])
+    elif not problems:
         console.print("every artifact and revision matches its digest")
-        return
+    else:
+        console.print(_mismatch_table(problems))
+    if problems:
+        raise fail(f"{len(problems)} bodies no longer match their digest", EXIT_MISMATCH)
+
+
+def _mismatch_table(problems: list[DigestMismatch]) -> Table:
     table = Table("model", "version", "artifact", "revision", "stored digest", "body's digest")
     for problem in problems:
         table.add_row(
@@ -113,10 +135,10 @@ def verify(url: UrlOption = DEFAULT_URL) -> None:
             problem.stored_digest[:12],
             problem.computed_digest[:12],
         )
-    console.print(table)
-    raise typer.Exit(5)
+    return table
 
 
-app.add_typer(artifacts_app, name="artifacts")
-app.add_typer(history_app, name="history")
-app.command("verify")(verify)
+def register(app: typer.Typer) -> None:
+    """Add `history purge` and `verify` to the top-level app."""
+    app.add_typer(history_app, name="history")
+    app.command("verify")(verify)
