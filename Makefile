@@ -1,16 +1,23 @@
 # The two commands of the README: `make demo` and `make test`. Each bootstraps .venv.
+# `make bench` / `make bench-quick` run the benchmark (benchmarks/, README: Performance).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: demo test lint pytest clean
+.PHONY: demo test lint pytest bench bench-quick profile clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	touch $(INSTALLED)
+
+BENCH_INSTALLED := $(VENV)/.bench-installed
+
+$(BENCH_INSTALLED): $(INSTALLED)
+	$(BIN)/python -m pip install --quiet -e ".[test,bench]"
+	touch $(BENCH_INSTALLED)
 
 ## make demo: migrate a SQLite file in this folder (mlte_store.db) and run the demo on it
 demo: $(INSTALLED)
@@ -21,11 +28,23 @@ demo: $(INSTALLED)
 test: lint pytest
 
 lint: $(INSTALLED)
-	$(BIN)/ruff check mlte_store migrations tests
+	$(BIN)/ruff check mlte_store migrations tests benchmarks
 	$(BIN)/mypy
 
 pytest: $(INSTALLED)
 	$(BIN)/python -m pytest
+
+## make bench: N = 1,000, 10,000, 100,000 on SQLite and PostgreSQL; rewrites benchmarks/RESULTS.md
+bench: $(BENCH_INSTALLED)
+	$(BIN)/python -m benchmarks.run --output benchmarks/RESULTS.md
+
+## make bench-quick: N = 1,000 with fewer calls (a minute or two); prints only
+bench-quick: $(BENCH_INSTALLED)
+	$(BIN)/python -m benchmarks.run --quick
+
+## make profile: pyinstrument call trees of write, read and search (BACKEND=sqlite|postgresql)
+profile: $(BENCH_INSTALLED)
+	$(BIN)/python -m benchmarks.profile --backend $(or $(BACKEND),sqlite)
 
 clean:
 	rm -rf $(VENV) mlte_store.db mlte_store.db-wal mlte_store.db-shm dist build

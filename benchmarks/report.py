@@ -20,9 +20,20 @@ if TYPE_CHECKING:
     from benchmarks.run import Result
 
 #: Everything below this line in RESULTS.md is hand-written and kept by every run.
-NOTES_MARKER = "<!-- Hand-written notes below this line are kept when `make bench` rewrites the file. -->"
+NOTES_MARKER = (
+    "<!-- Hand-written notes below this line are kept when `make bench` rewrites the file. -->"
+)
 
-_HEADERS = ("operation", "median", "p95", "throughput", "SQL/call", "raw median", "raw p95", "ratio")
+_HEADERS = (
+    "operation",
+    "median",
+    "p95",
+    "throughput",
+    "SQL/call",
+    "raw median",
+    "raw p95",
+    "ratio",
+)
 
 
 @dataclass
@@ -62,8 +73,16 @@ def _rows(result: Result) -> Iterator[tuple[str, ...]]:
             _ms(p95(t.raw)) if t.raw else "–",
             "–" if t.ratio is None else f"{t.ratio:.2f}×",
         )
-    yield ("fill: write_artifact, one call each", "", "", f"{result.fill_per_s:,.0f} calls/s",
-           "", "", "", "")
+    yield (
+        "fill: write_artifact, one call each",
+        "",
+        "",
+        f"{result.fill_per_s:,.0f} calls/s",
+        "",
+        "",
+        "",
+        "",
+    )
     yield (
         f"iter_artifacts over {result.stream_count:,}",
         f"first page {_ms(result.stream_first_page_s)}",
@@ -117,28 +136,69 @@ def targets(run: Run) -> list[tuple[str, str, str, str, bool]]:
             if timing is None or timing.ratio is None:
                 continue
             if prefix == "write_artifacts":
-                rows.append((backend, f"bulk {prefix} throughput vs raw batch, {at}", "≥ 0.5×",
-                             f"{1 / timing.ratio:.2f}×", timing.ratio <= limit))
+                rows.append(
+                    (
+                        backend,
+                        f"bulk {prefix} throughput vs raw batch, {at}",
+                        "≥ 0.5×",
+                        f"{1 / timing.ratio:.2f}×",
+                        timing.ratio <= limit,
+                    )
+                )
             else:
-                rows.append((backend, f"{prefix} vs raw, {at}", f"≤ {limit}×",
-                             f"{timing.ratio:.2f}×", timing.ratio <= limit))
+                rows.append(
+                    (
+                        backend,
+                        f"{prefix} vs raw, {at}",
+                        f"≤ {limit}×",
+                        f"{timing.ratio:.2f}×",
+                        timing.ratio <= limit,
+                    )
+                )
             if max_statements is not None and timing.statements_per_call is not None:
-                rows.append((backend, f"{prefix} SQL statements per call", f"≤ {max_statements}",
-                             f"{timing.statements_per_call:g}",
-                             timing.statements_per_call <= max_statements))
+                rows.append(
+                    (
+                        backend,
+                        f"{prefix} SQL statements per call",
+                        f"≤ {max_statements}",
+                        f"{timing.statements_per_call:g}",
+                        timing.statements_per_call <= max_statements,
+                    )
+                )
         if large.n != small.n:
             for prefix in ("read_artifact", "search: Identifier", "write_artifact"):
                 a, b = _timing(small, prefix), _timing(large, prefix)
                 if a and b:
                     growth = b.store_median / a.store_median
-                    rows.append((backend, f"{prefix}: N={large.n:,} vs N={small.n:,}", "≤ 1.5×",
-                                 f"{growth:.2f}×", growth <= 1.5))
+                    rows.append(
+                        (
+                            backend,
+                            f"{prefix}: N={large.n:,} vs N={small.n:,}",
+                            "≤ 1.5×",
+                            f"{growth:.2f}×",
+                            growth <= 1.5,
+                        )
+                    )
         growth = large.stream_last_page_s / large.stream_first_page_s
-        rows.append((backend, f"iter_artifacts last page vs first, {at}", "≤ 2×",
-                     f"{growth:.2f}×", growth <= 2))
+        rows.append(
+            (
+                backend,
+                f"iter_artifacts last page vs first, {at}",
+                "≤ 2×",
+                f"{growth:.2f}×",
+                growth <= 2,
+            )
+        )
         megabytes = large.stream_rss_growth / 2**20
-        rows.append((backend, f"iter_artifacts peak RSS growth, {at}", "< 100 MB",
-                     f"{megabytes:.1f} MB", megabytes < 100))
+        rows.append(
+            (
+                backend,
+                f"iter_artifacts peak RSS growth, {at}",
+                "< 100 MB",
+                f"{megabytes:.1f} MB",
+                megabytes < 100,
+            )
+        )
     return rows
 
 
@@ -158,7 +218,9 @@ def machine() -> list[str]:
     cpu = platform.processor() or "unknown CPU"
     try:
         with open("/proc/cpuinfo") as info:
-            names = [line.split(":", 1)[1].strip() for line in info if line.startswith("model name")]
+            names = [
+                line.split(":", 1)[1].strip() for line in info if line.startswith("model name")
+            ]
         cpu = names[0] if names else cpu
     except OSError:
         pass

@@ -13,6 +13,8 @@ from __future__ import annotations
 import argparse
 import gc
 import random
+import statistics
+import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -119,116 +121,188 @@ class Runner:
                 tick()
             result.fill_per_s = n / (time.perf_counter() - started)
             for start in range(0, n, 5_000):
-                raw.write_many(raw_version, [make_artifact(i) for i in range(start, min(n, start + 5_000))])
+                raw.write_many(
+                    raw_version, [make_artifact(i) for i in range(start, min(n, start + 5_000))]
+                )
 
-        def timed(op: str, calls: int, store_fn: Callable[[object], object],
-                  raw_fn: Callable[[object], object] | None, args: list[object],
-                  items: int = 1) -> None:
+        def timed(
+            op: str,
+            calls: int,
+            store_fn: Callable[[object], object],
+            raw_fn: Callable[[object], object] | None,
+            args: list[object],
+            items: int = 1,
+        ) -> None:
             with self._task(f"{label}: {op}", min(calls, len(args))) as tick:
-                timing = pair.run(Timing(op, items=items), store_fn, raw_fn, args[:calls], tick=tick)
+                timing = pair.run(
+                    Timing(op, items=items), store_fn, raw_fn, args[:calls], tick=tick
+                )
             result.timings.append(timing)
 
         ids = [identifier(i) for i in rng.sample(range(n), min(n, s.single_calls))]
-        timed("read_artifact", s.single_calls,
-              lambda a: store.read_artifact(MODEL, VERSION, str(a)),
-              lambda a: raw.read(MODEL, VERSION, str(a)), list(ids))
-        timed("read_artifacts, offset 0", s.page_calls,
-              lambda _: store.read_artifacts(MODEL, VERSION, limit=100, offset=0),
-              lambda _: raw.page(MODEL, VERSION, 100, 0), [None] * s.page_calls)
+        timed(
+            "read_artifact",
+            s.single_calls,
+            lambda a: store.read_artifact(MODEL, VERSION, str(a)),
+            lambda a: raw.read(MODEL, VERSION, str(a)),
+            list(ids),
+        )
+        timed(
+            "read_artifacts, offset 0",
+            s.page_calls,
+            lambda _: store.read_artifacts(MODEL, VERSION, limit=100, offset=0),
+            lambda _: raw.page(MODEL, VERSION, 100, 0),
+            [None] * s.page_calls,
+        )
         deep = max(0, n - 100)
-        timed(f"read_artifacts, offset {deep:,}", s.page_calls,
-              lambda _: store.read_artifacts(MODEL, VERSION, limit=100, offset=deep),
-              lambda _: raw.page(MODEL, VERSION, 100, deep), [None] * s.page_calls)
+        timed(
+            f"read_artifacts, offset {deep:,}",
+            s.page_calls,
+            lambda _: store.read_artifacts(MODEL, VERSION, limit=100, offset=deep),
+            lambda _: raw.page(MODEL, VERSION, 100, deep),
+            [None] * s.page_calls,
+        )
 
         searches: list[tuple[str, Query, str, str]] = [
-            ("search: Type", Query(filter=TypeFilter(item_type=ArtifactType.EVIDENCE)),
-             "type", ArtifactType.EVIDENCE.value),
-            ("search: Property", Query(filter=PropertyFilter(name=PROPERTY_PATH, property=PROPERTY_VALUE)),
-             "property", f"{PROPERTY_PATH}={PROPERTY_VALUE}"),
-            ("search: Tag", Query(filter=TagFilter(name=TAG_PATH, tag=TAG_VALUE)),
-             "tag", f"{TAG_PATH}={TAG_VALUE}"),
+            (
+                "search: Type",
+                Query(filter=TypeFilter(item_type=ArtifactType.EVIDENCE)),
+                "type",
+                ArtifactType.EVIDENCE.value,
+            ),
+            (
+                "search: Property",
+                Query(filter=PropertyFilter(name=PROPERTY_PATH, property=PROPERTY_VALUE)),
+                "property",
+                f"{PROPERTY_PATH}={PROPERTY_VALUE}",
+            ),
+            (
+                "search: Tag",
+                Query(filter=TagFilter(name=TAG_PATH, tag=TAG_VALUE)),
+                "tag",
+                f"{TAG_PATH}={TAG_VALUE}",
+            ),
         ]
         for op, query, kind, value in searches:
-            timed(op, s.search_calls,
-                  lambda _, q=query: store.search_artifacts(MODEL, VERSION, q),
-                  lambda _, k=kind, v=value: raw.search(MODEL, VERSION, k, v),
-                  [None] * s.search_calls)
-        timed("search: Identifier", s.search_calls,
-              lambda a: store.search_artifacts(MODEL, VERSION, Query(filter=IdentifierFilter(id=str(a)))),
-              lambda a: raw.search(MODEL, VERSION, "identifier", str(a)), list(ids))
+            timed(
+                op,
+                s.search_calls,
+                lambda _, q=query: store.search_artifacts(MODEL, VERSION, q),
+                lambda _, k=kind, v=value: raw.search(MODEL, VERSION, k, v),
+                [None] * s.search_calls,
+            )
+        timed(
+            "search: Identifier",
+            s.search_calls,
+            lambda a: store.search_artifacts(
+                MODEL, VERSION, Query(filter=IdentifierFilter(id=str(a)))
+            ),
+            lambda a: raw.search(MODEL, VERSION, "identifier", str(a)),
+            list(ids),
+        )
 
         self._stream(store, result, label)
 
         singles = [make_artifact(n + i) for i in range(2 * s.single_calls)]
-        timed("write_artifact", s.single_calls,
-              lambda a: store.write_artifact(MODEL, VERSION, a),  # type: ignore[arg-type]
-              lambda a: raw.write(raw_version, header_only(a, "raw-" + a.header.identifier)),  # type: ignore[attr-defined]
-              list(singles[: s.single_calls]))
-        timed("write_artifact_with_header", s.single_calls,
-              lambda a: store.write_artifact_with_header(MODEL, VERSION, a, user="bench"),  # type: ignore[arg-type]
-              lambda a: raw.write(raw_version, header_only(a, "raw-" + a.header.identifier)),  # type: ignore[attr-defined]
-              list(singles[s.single_calls :]))
+        timed(
+            "write_artifact",
+            s.single_calls,
+            lambda a: store.write_artifact(MODEL, VERSION, a),  # type: ignore[arg-type]
+            lambda a: raw.write(raw_version, header_only(a, "raw-" + a.header.identifier)),  # type: ignore[attr-defined]
+            list(singles[: s.single_calls]),
+        )
+        timed(
+            "write_artifact_with_header",
+            s.single_calls,
+            lambda a: store.write_artifact_with_header(MODEL, VERSION, a, user="bench"),  # type: ignore[arg-type]
+            lambda a: raw.write(raw_version, header_only(a, "raw-" + a.header.identifier)),  # type: ignore[attr-defined]
+            list(singles[s.single_calls :]),
+        )
         victims = [identifier(i) for i in rng.sample(range(n), min(n, s.deletes))]
-        timed("delete_artifact", s.deletes,
-              lambda a: store.delete_artifact(MODEL, VERSION, str(a)),
-              lambda a: raw.delete(MODEL, VERSION, str(a)), list(victims))
+        timed(
+            "delete_artifact",
+            s.deletes,
+            lambda a: store.delete_artifact(MODEL, VERSION, str(a)),
+            lambda a: raw.delete(MODEL, VERSION, str(a)),
+            list(victims),
+        )
 
         store.create_version(MODEL, BULK_VERSION)
         _, raw_bulk = raw.create_parents(MODEL, BULK_VERSION)
         batch = [make_artifact(i, "bulk-") for i in range(s.bulk)]
-        timed(f"write_artifacts ({s.bulk:,} in one call)", 1,
-              lambda b: store.write_artifacts(MODEL, BULK_VERSION, b),  # type: ignore[arg-type]
-              lambda b: raw.write_many(raw_bulk, b),  # type: ignore[arg-type]
-              [batch], items=s.bulk)
+        timed(
+            f"write_artifacts ({s.bulk:,} in one call)",
+            1,
+            lambda b: store.write_artifacts(MODEL, BULK_VERSION, b),  # type: ignore[arg-type]
+            lambda b: raw.write_many(raw_bulk, b),  # type: ignore[arg-type]
+            [batch],
+            items=s.bulk,
+        )
         return result
 
     def _stream(self, store: ArtifactRepository, result: Result, label: str) -> None:
-        """Iterate every visible artifact: page times at the start and the end, memory growth."""
-        page = self.settings.stream_page
+        """Iterate every visible artifact: page times at the start and the end, memory growth.
+
+        At least ten pages, so that the first and the last three can be compared.
+        """
+        page = max(1, min(self.settings.stream_page, result.n // 10))
         gc.collect()
         baseline = peak = current_rss()
-        page_times: list[float] = []
+        boundaries: list[float] = []
         count = 0
         with self._task(f"{label}: iter_artifacts", result.n) as tick:
-            started = last = time.perf_counter()
-            for count, _artifact in enumerate(store.iter_artifacts(MODEL, VERSION, page_size=page), 1):
-                if count % page == 1 or page == 1:
-                    now = time.perf_counter()
-                    if count > 1:
-                        page_times.append(now - last)
-                    last = now
+            started = time.perf_counter()
+            for count, _artifact in enumerate(
+                store.iter_artifacts(MODEL, VERSION, page_size=page), 1
+            ):
+                if count % page == 0:
+                    boundaries.append(time.perf_counter())
                     peak = max(peak, current_rss())
                 tick()
-            page_times.append(time.perf_counter() - last)
             result.stream_total_s = time.perf_counter() - started
-        first, last_pages = page_times[:3], page_times[-4:-1] or page_times[-1:]
-        result.stream_first_page_s = min(first)
-        result.stream_last_page_s = min(last_pages)
+        pages = [b - a for a, b in zip([started, *boundaries], boundaries, strict=False)]
+        result.stream_first_page_s = statistics.median(pages[:3])
+        result.stream_last_page_s = statistics.median(pages[-3:])
         result.stream_rss_growth = max(peak, current_rss()) - baseline
         result.stream_count = count
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--sizes", default=None, help="comma-separated N (default 1000,10000,100000)")
+    parser.add_argument(
+        "--sizes", default=None, help="comma-separated N (default 1000,10000,100000)"
+    )
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--quick", action="store_true", help="N = 1,000, fewer calls")
     parser.add_argument("--output", default=None, help="write the results as markdown here")
     args = parser.parse_args(argv)
     if args.quick:
-        settings = Settings(sizes=[1_000], backends=[], single_calls=50, page_calls=10,
-                            search_calls=5, deletes=50, bulk=1_000, budget_s=5.0)
+        settings = Settings(
+            sizes=[1_000],
+            backends=[],
+            single_calls=50,
+            page_calls=10,
+            search_calls=5,
+            deletes=50,
+            bulk=1_000,
+            budget_s=5.0,
+        )
     else:
         settings = Settings(sizes=[1_000, 10_000, 100_000], backends=[])
     if args.sizes:
         settings.sizes = [int(size) for size in args.sizes.split(",")]
     settings.backends = [b.strip() for b in args.backends.split(",") if b.strip()]
 
-    console = Console()
+    console = Console(width=None if sys.stdout.isatty() else 150)
     started = time.time()
     load_before = report.load_average()
     results: list[Result] = []
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
     with Progress(*columns, console=console, disable=not console.is_terminal) as progress:
         runner = Runner(settings, progress)
         for backend in settings.backends:
@@ -236,7 +310,9 @@ def main(argv: list[str] | None = None) -> None:
                 result = runner.run(backend, n)
                 results.append(result)
                 progress.console.print(report.console_table(result))
-    run = report.Run(results, started, time.time(), load_before, report.load_average(), settings.bulk)
+    run = report.Run(
+        results, started, time.time(), load_before, report.load_average(), settings.bulk
+    )
     console.print(report.targets_table(run))
     if args.output:
         path = Path(args.output)

@@ -6,6 +6,10 @@ connection. Existence is decided by constraints where it can be (insert, then
 translate the integrity error), and rows become pydantic entities before the
 transaction ends.
 
+Statements are built once per repository with named bind parameters and
+reused (`_statement`), so a call costs no SQL construction and SQLAlchemy's
+compiled cache always hits; filters of the same shape share one statement.
+
 Order of listed artifacts: by identifier in code-point order (Python's
 `sorted()` order) and, for the same identifier at both levels, the
 version-level artifact first.
@@ -14,7 +18,7 @@ version-level artifact first.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from types import TracebackType
@@ -25,9 +29,11 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Engine,
+    Executable,
     Select,
     Table,
     and_,
+    bindparam,
     delete,
     exists,
     func,
@@ -64,8 +70,8 @@ from mlte_store.models import (
     body_digest,
     check_identifier,
 )
-from mlte_store.query import Query
-from mlte_store.sql_filters import compile_filter
+from mlte_store.query import Filter, Query
+from mlte_store.sql_filters import Parameters, compile_filter, filter_shape
 from mlte_store.tables import ArtifactRow, ModelRow, VersionRow
 
 #: Largest `limit` accepted by `read_artifacts` and `search_artifacts`.
@@ -98,6 +104,13 @@ _ARTIFACT_COLUMNS = (
     _artifact.c.body,
 )
 
+#: Most statements a repository keeps built (one per kind and filter shape).
+_STATEMENT_CACHE_SIZE = 256
+
+# Bind parameter names used in the cached statements.
+_P_MODEL, _P_VERSION, _P_ARTIFACT = "model_identifier", "version_identifier", "artifact_identifier"
+_P_MODEL_PK, _P_VERSION_PK = "model_pk", "version_pk"
+
 
 class ArtifactRepository:
     """MLTE's artifact store over one SQL database (PostgreSQL or SQLite).
@@ -124,6 +137,7 @@ class ArtifactRepository:
             self._owns_engine = True
         self._dialect = self._engine.dialect.name
         self._url_shown = self._engine.url.render_as_string(hide_password=True)
+        self._statements: dict[Hashable, Any] = {}
         try:
             with self._transaction(write=False) as connection:
                 migrate.check_schema(connection, self._url_shown)
@@ -487,7 +501,10 @@ class ArtifactRepository:
         model_id, version_id = _parents(model_id, version_id)
         artifact_id = _identifier(artifact_id, "artifact identifier")
         with self._transaction(write=False) as connection:
-            row = connection.execute(self._find_visible(model_id, version_id, artifact_id)).first()
+            row = connection.execute(
+                self._statement("find visible", self._find_visible),
+                _lookup(model_id, version_id, artifact_id),
+            ).first()
             if row is None:
                 self._raise_missing(connection, model_id, version_id, artifact_id)
             return _to_artifact(row)
@@ -500,8 +517,8 @@ class ArtifactRepository:
         limit, offset = _paging(limit, offset)
         with self._transaction(write=False) as connection:
             model_pk, version_pk = self._version_pks(connection, model_id, version_id)
-            statement = self._visible_page(model_pk, version_pk, None, limit, offset)
-            return [_to_artifact(row) for row in connection.execute(statement)]
+            rows = self._page(connection, model_pk, version_pk, None, limit, offset)
+            return [_to_artifact(row) for row in rows]
 
     def search_artifacts(
         self,
@@ -524,9 +541,8 @@ class ArtifactRepository:
             _, offset = _paging(0, offset)
         with self._transaction(write=False) as connection:
             model_pk, version_pk = self._version_pks(connection, model_id, version_id)
-            condition = compile_filter(query.filter, self._dialect)
-            statement = self._visible_page(model_pk, version_pk, condition, limit, offset)
-            return [_to_artifact(row) for row in connection.execute(statement)]
+            rows = self._page(connection, model_pk, version_pk, query.filter, limit, offset)
+            return [_to_artifact(row) for row in rows]
 
     def iter_artifacts(
         self,
@@ -549,14 +565,14 @@ class ArtifactRepository:
         page_size, _ = _paging(page_size, 0)
         if page_size == 0:
             raise ErrorInvalidInput("page_size must be at least 1")
-        condition = compile_filter(query.filter, self._dialect)
         with self._transaction(write=False) as connection:
             model_pk, version_pk = self._version_pks(connection, model_id, version_id)
         after: tuple[str, int] | None = None
         while True:
-            statement = self._visible_page(model_pk, version_pk, condition, page_size, 0, after)
             with self._transaction(write=False) as connection:
-                rows = connection.execute(statement).all()
+                rows = self._page(
+                    connection, model_pk, version_pk, query.filter, page_size, 0, after
+                ).all()
             for row in rows:
                 yield _to_artifact(row)
             if len(rows) < page_size:
@@ -575,28 +591,26 @@ class ArtifactRepository:
         query = _query_input(query)
         with self._transaction(write=False) as connection:
             model_pk, version_pk = self._version_pks(connection, model_id, version_id)
-            condition = compile_filter(query.filter, self._dialect)
-            statement = (
-                select(func.count())
+            params = Parameters()
+            shape = filter_shape(query.filter)
+            condition = compile_filter(query.filter, self._dialect, params)
+            statement = self._statement(
+                ("count", shape),
+                lambda: select(func.count())
                 .select_from(_artifact)
-                .where(_visible(model_pk, version_pk), condition)
+                .where(_visible(bindparam(_P_MODEL_PK), bindparam(_P_VERSION_PK)), condition),
             )
-            return int(connection.execute(statement).scalar_one())
+            params.values.update({_P_MODEL_PK: model_pk, _P_VERSION_PK: version_pk})
+            return int(connection.execute(statement, params.values).scalar_one())
 
     def delete_artifact(self, model_id: str, version_id: str, artifact_id: str) -> Artifact:
         """Delete the artifact `read_artifact` would return, and return it."""
         model_id, version_id = _parents(model_id, version_id)
         artifact_id = _identifier(artifact_id, "artifact identifier")
         with self._transaction(write=True) as connection:
-            target = (
-                self._find_visible(model_id, version_id, artifact_id)
-                .with_only_columns(_artifact.c.id)
-                .scalar_subquery()
-            )
             row = connection.execute(
-                delete(_artifact)
-                .where(_artifact.c.id == target)
-                .returning(*_ARTIFACT_COLUMNS, *_RECORD_COLUMNS)
+                self._statement("delete visible", self._build_delete_visible),
+                _lookup(model_id, version_id, artifact_id),
             ).first()
             if row is None:
                 self._raise_missing(connection, model_id, version_id, artifact_id)
@@ -776,6 +790,15 @@ class ArtifactRepository:
         except SQLAlchemyError as exc:
             raise ErrorDatabase(f"database error on {self._url_shown}: {exc}") from exc
 
+    def _statement(self, key: Hashable, build: Callable[[], Any]) -> Any:
+        """The statement cached under `key`, built by `build()` the first time."""
+        statement = self._statements.get(key)
+        if statement is None:
+            if len(self._statements) >= _STATEMENT_CACHE_SIZE:
+                self._statements.clear()
+            statement = self._statements[key] = build()
+        return statement
+
     def _dialect_insert(self) -> Any:
         """INSERT with the dialect's ON CONFLICT support (PostgreSQL or SQLite)."""
         if self._dialect == "postgresql":
@@ -794,19 +817,25 @@ class ArtifactRepository:
         self, connection: Connection, model_id: str, version_id: str
     ) -> tuple[int, int]:
         """(model pk, version pk); ErrorNotFound naming the model or the version."""
-        row = connection.execute(self._parents_query(model_id, version_id)).first()
+        row = connection.execute(
+            self._statement("parents", self._parents_query), _lookup(model_id, version_id)
+        ).first()
         return self._checked_parents(row, model_id, version_id)
 
-    def _parents_query(self, model_id: str, version_id: str) -> Select[Any]:
+    @staticmethod
+    def _parents_query() -> Select[Any]:
         return (
             select(_model.c.id, _version.c.id)
             .select_from(
                 _model.outerjoin(
                     _version,
-                    and_(_version.c.model_id == _model.c.id, _version.c.identifier == version_id),
+                    and_(
+                        _version.c.model_id == _model.c.id,
+                        _version.c.identifier == bindparam(_P_VERSION),
+                    ),
                 )
             )
-            .where(_model.c.identifier == model_id)
+            .where(_model.c.identifier == bindparam(_P_MODEL))
         )
 
     @staticmethod
@@ -829,13 +858,18 @@ class ArtifactRepository:
         exclusively, so the check for a conflicting artifact at the other level
         cannot race. (SQLite writers are serialised by BEGIN IMMEDIATE.)
         """
-        statement = self._parents_query(model_id, version_id)
-        if self._dialect == "postgresql":
-            # FOR SHARE OF model / FOR NO KEY UPDATE OF model
-            statement = statement.with_for_update(
-                of=_model, read=not model_level, key_share=model_level
-            )
-        row = connection.execute(statement).first()
+
+        def build() -> Select[Any]:
+            statement = self._parents_query()
+            if self._dialect == "postgresql":
+                # FOR SHARE OF model / FOR NO KEY UPDATE OF model
+                statement = statement.with_for_update(
+                    of=_model, read=not model_level, key_share=model_level
+                )
+            return statement
+
+        statement = self._statement(("lock parents", model_level), build)
+        row = connection.execute(statement, _lookup(model_id, version_id)).first()
         return self._checked_parents(row, model_id, version_id)
 
     def _ensure_parents(self, connection: Connection, model_id: str, version_id: str) -> None:
@@ -882,7 +916,8 @@ class ArtifactRepository:
         versions = [Version(identifier=row[1]) for row in rows if row[1] is not None]
         return Model(identifier=model_id, versions=versions)
 
-    def _find_visible(self, model_id: str, version_id: str, artifact_id: str) -> Select[Any]:
+    @staticmethod
+    def _find_visible() -> Select[Any]:
         """The artifact `read_artifact` returns: version-level first, then model-level."""
         return (
             select(*_ARTIFACT_COLUMNS)
@@ -890,7 +925,7 @@ class ArtifactRepository:
                 _model.join(_version, _version.c.model_id == _model.c.id).join(
                     _artifact,
                     and_(
-                        _artifact.c.identifier == artifact_id,
+                        _artifact.c.identifier == bindparam(_P_ARTIFACT),
                         or_(
                             _artifact.c.version_id == _version.c.id,
                             _artifact.c.model_id == _model.c.id,
@@ -898,9 +933,21 @@ class ArtifactRepository:
                     ),
                 )
             )
-            .where(_model.c.identifier == model_id, _version.c.identifier == version_id)
+            .where(
+                _model.c.identifier == bindparam(_P_MODEL),
+                _version.c.identifier == bindparam(_P_VERSION),
+            )
             .order_by(_artifact.c.version_id.is_(None))
             .limit(1)
+        )
+
+    @classmethod
+    def _build_delete_visible(cls) -> Executable:
+        target = cls._find_visible().with_only_columns(_artifact.c.id).scalar_subquery()
+        return (
+            delete(_artifact)
+            .where(_artifact.c.id == target)
+            .returning(*_ARTIFACT_COLUMNS, *_RECORD_COLUMNS)
         )
 
     def _raise_missing(
@@ -909,53 +956,76 @@ class ArtifactRepository:
         self._version_pks(connection, model_id, version_id)
         raise ErrorNotFound(f"{describe(model_id, version_id, artifact_id)} not found")
 
-    def _visible_page(
+    def _page(
         self,
+        connection: Connection,
         model_pk: int,
         version_pk: int,
-        condition: ColumnElement[bool] | None,
+        filter: Filter | None,
         limit: int | None,
         offset: int,
         after: tuple[str, int] | None = None,
+    ) -> Any:
+        """Run the cached page statement for this filter's shape; return the result rows."""
+        params = Parameters()
+        condition = None if filter is None else compile_filter(filter, self._dialect, params)
+        shape = None if filter is None else filter_shape(filter)
+        after_rank = None if after is None else after[1]
+        statement = self._statement(
+            ("page", shape, limit is not None, after_rank),
+            lambda: self._visible_page(condition, limit is not None, after_rank),
+        )
+        values = params.values
+        values.update({_P_MODEL_PK: model_pk, _P_VERSION_PK: version_pk, "page_offset": offset})
+        if limit is not None:
+            values.update({"page_limit": limit, "page_cut": offset + limit})
+        if after is not None:
+            values["page_after"] = after[0]
+        return connection.execute(statement, values)
+
+    @staticmethod
+    def _visible_page(
+        condition: ColumnElement[bool] | None, limited: bool, after_rank: int | None
     ) -> Select[Any]:
         """Visible artifacts in the documented order, as a merge of two index-ordered parts.
 
         Each part (the version's own, the model's model-level ones) is read in
         identifier order from its unique index and cut at offset + limit, so a
-        page never sorts or loads the whole set. `after` is a keyset cursor:
-        the (identifier, level rank) of the last artifact already seen.
+        page never sorts or loads the whole set. With `after_rank` the page is
+        a keyset page: it starts after (page_after, after_rank), the
+        identifier and level rank of the last artifact already seen.
         """
         parts = []
         for level_rank, owned in (
-            (_VERSION_RANK, _artifact.c.version_id == version_pk),
-            (_MODEL_RANK, _artifact.c.model_id == model_pk),
+            (_VERSION_RANK, _artifact.c.version_id == bindparam(_P_VERSION_PK)),
+            (_MODEL_RANK, _artifact.c.model_id == bindparam(_P_MODEL_PK)),
         ):
             part = select(*_ARTIFACT_COLUMNS, literal(level_rank).label("level_rank")).where(owned)
             if condition is not None:
                 part = part.where(condition)
-            if after is not None:
-                last_identifier, last_rank = after
-                if level_rank > last_rank:
-                    part = part.where(_artifact.c.identifier >= last_identifier)
+            if after_rank is not None:
+                after = bindparam("page_after", type_=_artifact.c.identifier.type)
+                if level_rank > after_rank:
+                    part = part.where(_artifact.c.identifier >= after)
                 else:
-                    part = part.where(_artifact.c.identifier > last_identifier)
+                    part = part.where(_artifact.c.identifier > after)
             part = part.order_by(_artifact.c.identifier)
-            if limit is not None:
-                part = part.limit(offset + limit)
+            if limited:
+                part = part.limit(bindparam("page_cut"))
             parts.append(select(part.subquery()))
         merged = union_all(*parts).subquery()
         page = (
             select(*(merged.c[column.name] for column in _ARTIFACT_COLUMNS))
             .order_by(merged.c.identifier, merged.c.level_rank)
-            .offset(offset)
+            .offset(bindparam("page_offset"))
         )
-        return page.limit(limit) if limit is not None else page
+        return page.limit(bindparam("page_limit")) if limited else page
 
 
 # -- input checking and row conversion ---------------------------------------------
 
 
-def _visible(model_pk: int, version_pk: int) -> ColumnElement[bool]:
+def _visible(model_pk: Any, version_pk: Any) -> ColumnElement[bool]:
     """Artifacts visible from a version: its own and its model's model-level ones."""
     return or_(_artifact.c.version_id == version_pk, _artifact.c.model_id == model_pk)
 
@@ -975,6 +1045,14 @@ def _row_values(artifact: Artifact, model_pk: int | None, version_pk: int | None
         "digest": body_digest(artifact.body),
         "search": search_document(artifact.to_json()),
     }
+
+
+def _lookup(model_id: str, version_id: str, artifact_id: str | None = None) -> dict[str, str]:
+    """Parameters naming a version (and an artifact) for the cached lookup statements."""
+    params = {_P_MODEL: model_id, _P_VERSION: version_id}
+    if artifact_id is not None:
+        params[_P_ARTIFACT] = artifact_id
+    return params
 
 
 _T = TypeVar("_T")

@@ -5,13 +5,19 @@ Property and Tag filters run against the artifact's search document
 document's keys are, the value is case-folded in Python, and the database only
 tests plain substring containment (`strpos` / `instr`, never `LIKE`, so `%`
 and `_` match literally). Paths and values are always bound parameters.
+
+Given a `Parameters` collector, the compiler names those parameters instead
+of binding their values, so that one compiled statement serves every filter
+of the same shape (`filter_shape`): the repository caches such statements.
 """
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from typing import Any, assert_never, cast
 
 from sqlalchemy import (
+    BindParameter,
     ColumnElement,
     Table,
     Text,
@@ -25,6 +31,7 @@ from sqlalchemy import (
     true,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.types import TypeEngine
 
 from mlte_store.casefold import encode_key, fold
 from mlte_store.query import (
@@ -45,25 +52,60 @@ _ARTIFACT = cast(Table, ArtifactRow.__table__)
 _DOCUMENT = _ARTIFACT.c.search
 
 
-def compile_filter(filter: Filter, dialect: str) -> ColumnElement[bool]:
-    """The SQL condition selecting exactly the artifacts `filter.match()` accepts."""
+class Parameters:
+    """Collects a filter's paths and values as named bind parameters (`filter_0`, ...)."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, Any] = {}
+
+    def bind(self, value: Any, type_: TypeEngine[Any] | None = None) -> BindParameter[Any]:
+        name = f"filter_{len(self.values)}"
+        self.values[name] = value
+        return bindparam(name, type_=type_)
+
+
+def _bind(
+    value: Any, params: Parameters | None, type_: TypeEngine[Any] | None = None
+) -> BindParameter[Any]:
+    """The value as an anonymous bound parameter, or as a named one of `params`."""
+    if params is None:
+        return bindparam(None, value, type_=type_)
+    return params.bind(value, type_)
+
+
+def filter_shape(filter: Filter) -> Hashable:
+    """What a filter's SQL depends on: the kinds of filters and their nesting, not values."""
+    if isinstance(filter, AndFilter | OrFilter):
+        return (str(filter.type.value), tuple(filter_shape(f) for f in filter.filters))
+    return str(filter.type.value)
+
+
+def compile_filter(
+    filter: Filter, dialect: str, params: Parameters | None = None
+) -> ColumnElement[bool]:
+    """The SQL condition selecting exactly the artifacts `filter.match()` accepts.
+
+    Without `params` the values are bound in the expression; with it they are
+    named parameters whose values `params` collects, in the same order for
+    every filter of the same `filter_shape`.
+    """
     match filter:
         case AllFilter():
             return true()
         case NoneFilter():
             return false()
         case IdentifierFilter():
-            return _ARTIFACT.c.identifier == filter.id
+            return _ARTIFACT.c.identifier == _bind(filter.id, params, _ARTIFACT.c.identifier.type)
         case TypeFilter():
-            return _ARTIFACT.c.type == filter.item_type.value
+            return _ARTIFACT.c.type == _bind(filter.item_type.value, params, _ARTIFACT.c.type.type)
         case PropertyFilter():
-            return _text_contains(filter.name, fold(filter.property), dialect)
+            return _text_contains(filter.name, fold(filter.property), dialect, params)
         case TagFilter():
-            return _list_has_text_containing(filter.name, fold(filter.tag), dialect)
+            return _list_has_text_containing(filter.name, fold(filter.tag), dialect, params)
         case AndFilter():
-            return and_(true(), *(compile_filter(f, dialect) for f in filter.filters))
+            return and_(true(), *(compile_filter(f, dialect, params) for f in filter.filters))
         case OrFilter():
-            return or_(false(), *(compile_filter(f, dialect) for f in filter.filters))
+            return or_(false(), *(compile_filter(f, dialect, params) for f in filter.filters))
         case _:
             assert_never(filter)
 
@@ -77,26 +119,33 @@ def _sqlite_path(name: str) -> str:
     return "$" + "".join(f'."{key}"' for key in _encoded_path(name))
 
 
-def _postgres_value_at(name: str) -> ColumnElement[Any]:
-    path = bindparam(None, _encoded_path(name), type_=ARRAY(Text))
+def _postgres_value_at(name: str, params: Parameters | None) -> ColumnElement[Any]:
+    path = _bind(_encoded_path(name), params, ARRAY(Text))
     return _DOCUMENT.op("#>", return_type=JSONB)(path)
 
 
-def _text_contains(name: str, needle: str, dialect: str) -> ColumnElement[bool]:
+def _text_contains(
+    name: str, needle: str, dialect: str, params: Parameters | None
+) -> ColumnElement[bool]:
     if dialect == "postgresql":
-        value = _postgres_value_at(name)
+        value = _postgres_value_at(name, params)
         text = value.op("#>>", return_type=Text)(bindparam(None, [], type_=ARRAY(Text)))
-        return and_(func.jsonb_typeof(value) == "string", func.strpos(text, needle) > 0)
-    path = _sqlite_path(name)
+        return and_(
+            func.jsonb_typeof(value) == "string",
+            func.strpos(text, _bind(needle, params, Text())) > 0,
+        )
+    path = _bind(_sqlite_path(name), params, Text())
     return and_(
         func.json_type(_DOCUMENT, path) == "text",
-        func.instr(func.json_extract(_DOCUMENT, path), needle) > 0,
+        func.instr(func.json_extract(_DOCUMENT, path), _bind(needle, params, Text())) > 0,
     )
 
 
-def _list_has_text_containing(name: str, needle: str, dialect: str) -> ColumnElement[bool]:
+def _list_has_text_containing(
+    name: str, needle: str, dialect: str, params: Parameters | None
+) -> ColumnElement[bool]:
     if dialect == "postgresql":
-        value = _postgres_value_at(name)
+        value = _postgres_value_at(name, params)
         only_lists = case(
             (func.jsonb_typeof(value) == "array", value),
             else_=bindparam(None, [], type_=JSONB),
@@ -110,16 +159,19 @@ def _list_has_text_containing(name: str, needle: str, dialect: str) -> ColumnEle
             .select_from(element)
             .where(
                 func.jsonb_typeof(element.c.value) == "string",
-                func.strpos(element_text, needle) > 0,
+                func.strpos(element_text, _bind(needle, params, Text())) > 0,
             )
             .exists()
         )
-    path = _sqlite_path(name)
+    path = _bind(_sqlite_path(name), params, Text())
     element = func.json_each(_DOCUMENT, path).table_valued("type", "value")
     return and_(
         func.json_type(_DOCUMENT, path) == "array",
         select(1)
         .select_from(element)
-        .where(element.c.type == "text", func.instr(element.c.value, needle) > 0)
+        .where(
+            element.c.type == "text",
+            func.instr(element.c.value, _bind(needle, params, Text())) > 0,
+        )
         .exists(),
     )
