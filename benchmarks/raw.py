@@ -3,8 +3,9 @@
 sqlite3 or psycopg2 with hand-written SQL, on a database whose schema was
 built by the same migrations as the store's (same columns, same indexes).
 Each operation does the work the store must do and nothing more: a write
-computes the search document and serialises both JSON columns, then runs one
-INSERT and COMMIT into parents whose keys it already knows; reads and searches
+computes the search document and the body's digest and serialises both JSON
+columns, then runs one INSERT and COMMIT into parents whose keys it already
+knows (it records no revision row: the store's history is its own extra); reads and searches
 run the statements the store runs (the same plans), resolve the model and
 version by identifier, and turn rows into plain dicts (MLTE's JSON) rather
 than validated entities.
@@ -23,7 +24,7 @@ from sqlalchemy.engine import make_url
 
 from mlte_store.casefold import encode_key, fold, search_document
 from mlte_store.engine import dumps
-from mlte_store.models import Artifact
+from mlte_store.models import Artifact, body_digest
 
 _COLUMNS = "identifier, type, timestamp, creator, version_id, body"
 
@@ -34,7 +35,7 @@ _PARENTS = (
 
 _INSERT = (
     "INSERT INTO mlte_artifact (model_id, version_id, identifier, type, timestamp, creator, "
-    "body, search) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
+    "body, search, revision, digest) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
 )
 
 _FIND_VISIBLE = (
@@ -159,6 +160,8 @@ class RawStore:
             header.creator,
             dumps(artifact.body),
             dumps(search_document(artifact.to_json())),
+            1,
+            body_digest(artifact.body),
         )
 
     def _parents(self, model_id: str, version_id: str) -> tuple[int, int]:
