@@ -80,6 +80,9 @@ MAX_PAGE_SIZE = 10_000
 #: Default number of artifacts `iter_artifacts` reads per round trip.
 DEFAULT_PAGE_SIZE = 500
 
+#: How often a write with `parents=True` creates parents that concurrent deletes remove.
+_CREATE_PARENTS_ATTEMPTS = 5
+
 # Position of each level in the documented order for one identifier.
 _VERSION_RANK, _MODEL_RANK = 0, 1
 
@@ -292,9 +295,9 @@ class ArtifactRepository:
         for column in ("model_id", "version_id"):
             del values[column]
         where = describe(model_id, version_id, header.identifier)
-        if parents:
-            self._ensure_parents(connection, model_id, version_id)
-        model_pk, version_pk = self._lock_parents(connection, model_id, version_id, model_level)
+        model_pk, version_pk = self._lock_parents(
+            connection, model_id, version_id, model_level, create=parents
+        )
         owner = (
             {"model_id": model_pk, "version_id": None}
             if model_level
@@ -335,9 +338,9 @@ class ArtifactRepository:
         if not batch:
             return 0
         with self._transaction(write=True) as connection:
-            if parents:
-                self._ensure_parents(connection, model_id, version_id)
-            model_pk, version_pk = self._lock_parents(connection, model_id, version_id, True)
+            model_pk, version_pk = self._lock_parents(
+                connection, model_id, version_id, True, create=parents
+            )
             identifiers = list(batch)
             removed: list[Sequence[Any]] = []
             for chunk in _chunks(identifiers, _IN_CHUNK):
@@ -799,11 +802,11 @@ class ArtifactRepository:
             statement = self._statements[key] = build()
         return statement
 
-    def _dialect_insert(self) -> Any:
+    def _dialect_insert(self, table: Table = _artifact) -> Any:
         """INSERT with the dialect's ON CONFLICT support (PostgreSQL or SQLite)."""
         if self._dialect == "postgresql":
-            return postgresql.insert(_artifact)
-        return sqlite.insert(_artifact)
+            return postgresql.insert(table)
+        return sqlite.insert(table)
 
     def _model_pk(self, connection: Connection, model_id: str) -> int:
         pk = connection.execute(
@@ -850,50 +853,74 @@ class ArtifactRepository:
         return int(model_pk), int(version_pk)
 
     def _lock_parents(
-        self, connection: Connection, model_id: str, version_id: str, model_level: bool
+        self,
+        connection: Connection,
+        model_id: str,
+        version_id: str,
+        model_level: bool,
+        *,
+        create: bool = False,
     ) -> tuple[int, int]:
-        """Resolve the parents and lock the model row for this write.
+        """Resolve the parents (creating them if `create`) and lock them for this write.
 
-        Version-level writes share the lock, model-level writes take it
-        exclusively, so the check for a conflicting artifact at the other level
-        cannot race. (SQLite writers are serialised by BEGIN IMMEDIATE.)
+        One statement when the parents exist. On PostgreSQL it locks the model
+        and version rows together: shared by version-level writes, exclusive
+        (FOR NO KEY UPDATE) for model-level ones, so the check for a conflicting
+        artifact at the other level cannot race, and a concurrent
+        `delete_version` or `delete_model` waits for this write instead of
+        removing the parents under it. With `create`, missing parents are
+        inserted (ON CONFLICT DO NOTHING) and locked again; parents that a
+        concurrent delete removed in between are created again, a bounded
+        number of times. (SQLite ignores row locks; its writers are serialised
+        by BEGIN IMMEDIATE.)
         """
 
         def build() -> Select[Any]:
-            statement = self._parents_query()
+            statement = (
+                select(_model.c.id, _version.c.id)
+                .join(_version, _version.c.model_id == _model.c.id)
+                .where(
+                    _model.c.identifier == bindparam(_P_MODEL),
+                    _version.c.identifier == bindparam(_P_VERSION),
+                )
+            )
             if self._dialect == "postgresql":
-                # FOR SHARE OF model / FOR NO KEY UPDATE OF model
                 statement = statement.with_for_update(
-                    of=_model, read=not model_level, key_share=model_level
+                    of=[_model, _version], read=not model_level, key_share=model_level
                 )
             return statement
 
         statement = self._statement(("lock parents", model_level), build)
-        row = connection.execute(statement, _lookup(model_id, version_id)).first()
-        return self._checked_parents(row, model_id, version_id)
+        params = _lookup(model_id, version_id)
+        for _ in range(_CREATE_PARENTS_ATTEMPTS):
+            row = connection.execute(statement, params).first()
+            if row is not None:
+                return int(row[0]), int(row[1])
+            if not create:
+                break
+            self._ensure_parents(connection, model_id, version_id)
+        # Missing (or, with `create`, deleted again and again): say which one.
+        self._version_pks(connection, model_id, version_id)
+        raise ErrorDatabase(
+            f"{describe(model_id, version_id)} kept being deleted while it was created"
+        )
 
     def _ensure_parents(self, connection: Connection, model_id: str, version_id: str) -> None:
-        """Create the model and version if missing; safe under concurrent writers."""
-        model_insert = (
-            postgresql.insert(_model) if self._dialect == "postgresql" else sqlite.insert(_model)
+        """Insert the model and version unless they exist; safe under concurrent writers."""
+        connection.execute(
+            self._dialect_insert(_model)
+            .values(identifier=model_id)
+            .on_conflict_do_nothing(index_elements=[_model.c.identifier])
         )
         connection.execute(
-            model_insert.values(identifier=model_id).on_conflict_do_nothing(
-                index_elements=[_model.c.identifier]
-            )
-        )
-        version_insert = (
-            postgresql.insert(_version)
-            if self._dialect == "postgresql"
-            else sqlite.insert(_version)
-        )
-        connection.execute(
-            version_insert.from_select(
+            self._dialect_insert(_version)
+            .from_select(
                 ["model_id", "identifier"],
                 select(_model.c.id, literal(version_id, _version.c.identifier.type)).where(
                     _model.c.identifier == model_id
                 ),
-            ).on_conflict_do_nothing(index_elements=[_version.c.model_id, _version.c.identifier])
+            )
+            .on_conflict_do_nothing(index_elements=[_version.c.model_id, _version.c.identifier])
         )
 
     def _insert_version(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -311,53 +310,6 @@ def test_bulk_write_is_all_or_nothing(repo: ArtifactRepository) -> None:
     assert repo.read_artifact("m", "v", "a5").body["note"] == "new"
     assert repo.read_artifact("m", "v", "m1").header.level.value == "version"
     assert count_rows(repo, ArtifactRow) == 1201
-
-
-def test_concurrent_writers_with_parents_create_one_model_and_version(store_url: str) -> None:
-    errors: list[BaseException] = []
-
-    def writer(n: int) -> None:
-        try:
-            with ArtifactRepository(store_url) as own:
-                for i in range(15):
-                    own.write_artifact("m", "v", make_artifact(f"t{n}-{i}"), parents=True)
-        except BaseException as exc:
-            errors.append(exc)
-
-    threads = [threading.Thread(target=writer, args=(n,)) for n in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
-    with ArtifactRepository(store_url) as repo:
-        assert len(repo.read_artifacts("m", "v", limit=1000)) == 60
-        assert count_rows(repo, ModelRow) == 1 and count_rows(repo, VersionRow) == 1
-
-
-def test_concurrent_writers_of_one_new_identifier_one_wins(store_url: str) -> None:
-    with ArtifactRepository(store_url) as repo:
-        repo.create_model(Model(identifier="m", versions=[Version(identifier="v")]))
-    outcomes: list[str] = []
-    barrier = threading.Barrier(4)
-
-    def writer(n: int) -> None:
-        with ArtifactRepository(store_url) as own:
-            barrier.wait()
-            try:
-                own.write_artifact("m", "v", make_artifact("same", note=str(n)))
-                outcomes.append("ok")
-            except ErrorAlreadyExists:
-                outcomes.append("exists")
-
-    threads = [threading.Thread(target=writer, args=(n,)) for n in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert sorted(outcomes) == ["exists", "exists", "exists", "ok"]
-    with ArtifactRepository(store_url) as repo:
-        assert count_rows(repo, ArtifactRow) == 1
 
 
 def test_shared_engine_survives_close(store_url: str) -> None:
