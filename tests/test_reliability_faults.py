@@ -1,0 +1,304 @@
+"""Faults: every call is atomic, and dead connections are the library's error, then healed.
+
+Atomicity (both backends): every writing call is run again and again with a
+driver error injected at its 1st, 2nd, 3rd... statement until it gets through;
+after each failure the store must be exactly as before. Dead connections
+(PostgreSQL): the server terminates the backend in the middle of a write, or
+the idle pooled connections, or restarts; the next call must just work.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import psycopg2
+import pytest
+from sqlalchemy import Engine, event, select, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
+
+from mlte_store import (
+    ArtifactRepository,
+    ErrorDatabase,
+    Model,
+    Version,
+)
+from mlte_store.tables import ArtifactRow, ModelRow, VersionRow
+
+from .helpers import ids, make_artifact
+
+#: Figures for the README, filled in as the atomicity test runs.
+FAULT_TALLY = {"calls": 0, "faults": 0}
+
+
+def snapshot(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of the store's tables, in key order."""
+    with engine.connect() as connection:
+        return {
+            table.__tablename__: [
+                tuple(row)
+                for row in connection.execute(
+                    select(table.__table__).order_by(table.__table__.c.id)  # type: ignore[attr-defined]
+                )
+            ]
+            for table in (ModelRow, VersionRow, ArtifactRow)
+        }
+
+
+class StatementFault:
+    """Makes the n-th SQL statement executed on an engine fail with a driver error."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.fail_at = 0
+        self.seen = 0
+        event.listen(engine, "before_cursor_execute", self._before)
+
+    def arm(self, fail_at: int) -> None:
+        self.fail_at, self.seen = fail_at, 0
+
+    def disarm(self) -> bool:
+        """Stop injecting; True if the armed fault fired."""
+        fired = 0 < self.fail_at <= self.seen
+        self.fail_at = 0
+        return fired
+
+    def _before(self, *_: Any) -> None:
+        if self.fail_at:
+            self.seen += 1
+            if self.seen == self.fail_at:
+                raise self.engine.dialect.loaded_dbapi.OperationalError("injected fault")
+
+    def remove(self) -> None:
+        event.remove(self.engine, "before_cursor_execute", self._before)
+
+
+def writing_calls(repo: ArtifactRepository) -> list[tuple[str, Callable[[], object]]]:
+    """Every public writing call, in an order where each one has something to do."""
+    batch = [make_artifact(f"b{i}") for i in range(5)] + [make_artifact("mm", level="model")]
+    changed = [make_artifact(f"b{i}", note="changed") for i in range(3)]
+    model = Model(identifier="m", versions=[Version(identifier="v")])
+    model_level = make_artifact("ml", level="model")
+    a_at_model_level = make_artifact("a", level="model")
+    ml_version, header = make_artifact("ml", note="2"), make_artifact("h")
+    r = repo
+    return [
+        ("create_model", partial(r.create_model, model)),
+        ("create_version", partial(r.create_version, "m", "w")),
+        ("write parents", partial(r.write_artifact, "n", "v", make_artifact("a"), parents=True)),
+        ("write", partial(r.write_artifact, "m", "v", make_artifact("a", note="1"))),
+        ("write model level", partial(r.write_artifact, "m", "w", model_level)),
+        ("force over model", partial(r.write_artifact, "m", "v", ml_version, force=True)),
+        ("force at model level", partial(r.write_artifact, "m", "v", a_at_model_level, force=True)),
+        ("with header", partial(r.write_artifact_with_header, "m", "w", header, user="u")),
+        ("bulk write", partial(r.write_artifacts, "m", "v", batch)),
+        ("bulk force", partial(r.write_artifacts, "m", "v", changed, force=True)),
+        ("delete_artifact", partial(r.delete_artifact, "m", "v", "b0")),
+        ("delete_version", partial(r.delete_version, "m", "w")),
+        ("delete_model", partial(r.delete_model, "n")),
+        ("bulk write parents", partial(r.write_artifacts, "p", "v", batch, parents=True)),
+        ("delete_model with artifacts", partial(r.delete_model, "m")),
+    ]  # fmt: skip
+
+
+def test_every_writing_call_is_atomic_under_a_fault_at_any_statement(
+    repo: ArtifactRepository,
+) -> None:
+    fault = StatementFault(repo.engine)
+    try:
+        for name, call in writing_calls(repo):
+            FAULT_TALLY["calls"] += 1
+            for fail_at in range(1, 50):
+                before = snapshot(repo.engine)
+                fault.arm(fail_at)
+                try:
+                    call()
+                except ErrorDatabase as exc:
+                    assert fault.disarm(), f"{name}: {exc}"
+                    assert "nothing was written" in str(exc)
+                    assert isinstance(exc.__cause__, DBAPIError)
+                    assert snapshot(repo.engine) == before, f"{name} left a partial write"
+                    FAULT_TALLY["faults"] += 1
+                    continue
+                assert not fault.disarm(), f"{name} succeeded although statement {fail_at} failed"
+                assert snapshot(repo.engine) != before, f"{name} did nothing"
+                break
+            else:
+                pytest.fail(f"{name} never got through")
+    finally:
+        fault.remove()
+    assert repo.list_models() == ["p"]
+    assert ids(repo.read_artifacts("p", "v")) == ["b0", "b1", "b2", "b3", "b4", "mm"]
+
+
+# -- dead connections (PostgreSQL) ----------------------------------------------------
+
+
+def admin_connection(url: str) -> Any:
+    """A psycopg2 connection (autocommit) to the database of `url`, outside any pool."""
+    parsed = make_url(url)
+    connection = psycopg2.connect(
+        host=parsed.host,
+        port=parsed.port or 5432,
+        user=parsed.username,
+        dbname=parsed.database,
+        connect_timeout=5,
+    )
+    connection.autocommit = True
+    return connection
+
+
+def wait_for_lock_waiter(admin: Any, excluded: set[int], timeout: float = 30) -> int:
+    """The pid of the backend of this database waiting for a lock (polls until one is)."""
+    deadline = time.monotonic() + timeout
+    with admin.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                "AND wait_event_type = 'Lock'"
+            )
+            pids = [pid for (pid,) in cursor.fetchall() if pid not in excluded]
+            if pids:
+                return int(pids[0])
+            time.sleep(0.05)
+    raise AssertionError("the write never waited for the lock")
+
+
+def terminate_other_backends(admin: Any) -> int:
+    """Terminate every other connection to this database; return how many there were."""
+    with admin.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        return int(cursor.fetchone()[0])
+
+
+def count(repo: ArtifactRepository, table: Any) -> int:
+    with repo.engine.connect() as connection:
+        return int(
+            connection.execute(text(f"SELECT count(*) FROM {table.__tablename__}")).scalar_one()
+        )
+
+
+@contextmanager
+def uncommitted_model_artifact(url: str, model_pk: int, identifier: str) -> Iterator[Any]:
+    """Another transaction holding an uncommitted model-level artifact: writers of it wait."""
+    blocker = admin_connection(url)
+    blocker.autocommit = False
+    try:
+        with blocker.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO mlte_artifact (model_id, identifier, type, body, search) "
+                "VALUES (%s, %s, 'evidence', '{}', '{}')",
+                (model_pk, identifier),
+            )
+            cursor.execute("SELECT pg_backend_pid()")
+            yield cursor.fetchone()[0]
+    finally:
+        blocker.rollback()
+        blocker.close()
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+@pytest.mark.parametrize("bulk", [False, True], ids=["write_artifact", "write_artifacts"])
+def test_connection_killed_during_a_write(store_url: str, bulk: bool) -> None:
+    """The write waits on a lock after writing a version (and 1,000 artifacts), then is killed."""
+    victim = make_artifact("victim", level="model")
+    batch = [make_artifact(f"b{i:04d}") for i in range(1500)] + [victim]
+    with ArtifactRepository(store_url) as repo:
+        repo.write_artifact("m", "v", make_artifact("before"), parents=True)
+        admin = admin_connection(store_url)
+        with admin.cursor() as cursor:
+            cursor.execute("SELECT id FROM mlte_model WHERE identifier = 'm'")
+            (model_pk,) = cursor.fetchone()
+        outcome: list[BaseException] = []
+
+        def write() -> None:
+            try:
+                if bulk:
+                    repo.write_artifacts("m", "v2", batch, parents=True)
+                else:
+                    repo.write_artifact("m", "v2", victim, parents=True)
+            except BaseException as exc:
+                outcome.append(exc)
+
+        try:
+            with uncommitted_model_artifact(store_url, model_pk, "victim") as blocker_pid:
+                writer = threading.Thread(target=write)
+                writer.start()
+                pid = wait_for_lock_waiter(admin, {blocker_pid})
+                with admin.cursor() as cursor:
+                    cursor.execute("SELECT pg_terminate_backend(%s)", (pid,))
+                writer.join(timeout=30)
+        finally:
+            admin.close()
+        assert len(outcome) == 1
+        error = outcome[0]
+        assert isinstance(error, ErrorDatabase), repr(error)
+        assert "lost" in str(error) and "nothing was written" in str(error)
+        assert isinstance(error.__cause__, DBAPIError)
+        # Nothing partial: no version v2, no artifact of the batch; the next call just works.
+        assert repo.list_versions("m") == ["v"]
+        assert count(repo, ArtifactRow) == 1
+        if bulk:
+            assert repo.write_artifacts("m", "v2", batch, parents=True) == len(batch)
+        else:
+            repo.write_artifact("m", "v2", victim, parents=True)
+        assert repo.read_artifact("m", "v2", "victim").header.level.value == "model"
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+def test_idle_pooled_connections_killed_between_calls(store_url: str) -> None:
+    with ArtifactRepository(store_url) as repo:
+        repo.write_artifact("m", "v", make_artifact("a"), parents=True)
+        admin = admin_connection(store_url)
+        try:
+            assert terminate_other_backends(admin) >= 1
+        finally:
+            admin.close()
+        repo.write_artifact("m", "v", make_artifact("b"))
+        assert ids(repo.read_artifacts("m", "v")) == ["a", "b"]
+
+
+def restart_postgres(url: str, timeout: float = 60) -> None:
+    """Restart the local PostgreSQL cluster and wait until it accepts connections."""
+    version = next(Path("/etc/postgresql").iterdir()).name
+    subprocess.run(
+        ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "restart"],
+        check=True,
+        capture_output=True,
+        timeout=timeout,
+    )
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            admin_connection(url).close()
+            return
+        except psycopg2.OperationalError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+@pytest.mark.restarts_server
+@pytest.mark.parametrize("backend", ["postgresql"])
+def test_server_restart_between_calls(store_url: str) -> None:
+    with ArtifactRepository(store_url) as repo:
+        repo.write_artifact("m", "v", make_artifact("a"), parents=True)
+        restart_postgres(store_url)
+        repo.write_artifact("m", "v", make_artifact("b"))
+        assert ids(repo.read_artifacts("m", "v")) == ["a", "b"]
+
+
+def test_unreachable_server_is_the_librarys_error() -> None:
+    with pytest.raises(ErrorDatabase, match="nothing was written") as caught:
+        ArtifactRepository("postgresql://nobody@127.0.0.1:1/none")
+    assert isinstance(caught.value.__cause__, DBAPIError)
