@@ -15,7 +15,7 @@ from decimal import Decimal
 from enum import Enum
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict, model_validator
 
 #: Longest identifier (model, version or artifact), in characters.
 MAX_IDENTIFIER_LENGTH = 255
@@ -71,7 +71,8 @@ def _identifier(value: str) -> str:
     return check_identifier(value)
 
 
-Identifier = Annotated[str, AfterValidator(_identifier)]
+# Strict: bytes or numbers are refused, not silently turned into text.
+Identifier = Annotated[str, Strict(), AfterValidator(_identifier)]
 
 
 def check_json_value(value: Any, what: str = "body") -> None:

@@ -1110,6 +1110,12 @@ def _parents(model_id: Any, version_id: Any) -> tuple[str, str]:
 
 def _entity(kind: type[Model] | type[Version], value: Any) -> Any:
     """A Model or Version from an entity or an identifier, validated."""
+    name = kind.__name__.lower()
+    if not isinstance(value, str | kind | Mapping):
+        raise ErrorInvalidInput(
+            f"{name} must be an identifier (text) or a {kind.__name__}, "
+            f"got {type(value).__name__}"
+        )
     try:
         if isinstance(value, str):
             return kind(identifier=value)
@@ -1117,7 +1123,7 @@ def _entity(kind: type[Model] | type[Version], value: Any) -> Any:
             return kind.model_validate(value.model_dump())
         return kind.model_validate(value)
     except ValidationError as exc:
-        raise ErrorInvalidInput(f"invalid {kind.__name__.lower()}: {exc}") from exc
+        raise ErrorInvalidInput(f"invalid {name}: {exc}") from exc
 
 
 def _artifact_input(value: Artifact | Mapping[str, Any], what: str = "artifact") -> Artifact:
