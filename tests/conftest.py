@@ -24,6 +24,8 @@ from sqlalchemy.engine import make_url
 from mlte_store import ArtifactRepository, migrate
 from mlte_store.engine import create_engine
 
+from .helpers import connect_postgres
+
 ADMIN_URL = os.environ.get(
     "MLTE_STORE_TEST_POSTGRES_URL", "postgresql://root@127.0.0.1:5432/postgres"
 )
@@ -39,16 +41,9 @@ class PostgresServer:
         self.created: list[str] = []
 
     def _admin(self) -> psycopg2.extensions.connection:
-        url = self.admin_url
-        connection = psycopg2.connect(
-            host=url.host,
-            port=url.port or 5432,
-            user=url.username,
-            password=url.password,
-            dbname=url.database,
-            connect_timeout=5,
+        connection: psycopg2.extensions.connection = connect_postgres(
+            self.admin_url.render_as_string(hide_password=False)
         )
-        connection.autocommit = True
         return connection
 
     def check(self) -> None:

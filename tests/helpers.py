@@ -5,7 +5,11 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from mlte_store import Artifact, ArtifactHeader, ArtifactLevel, ArtifactType
+import psycopg2
+from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
+
+from mlte_store import Artifact, ArtifactHeader, ArtifactLevel, ArtifactRepository, ArtifactType
 
 
 def make_artifact(
@@ -45,3 +49,24 @@ def _numbers_as_decimals(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _numbers_as_decimals(v) for k, v in value.items()}
     return [_numbers_as_decimals(v) for v in value]
+
+
+def connect_postgres(url: str) -> Any:
+    """A psycopg2 connection (autocommit) to the database of `url`, outside any pool."""
+    parsed = make_url(url)
+    connection = psycopg2.connect(
+        host=parsed.host,
+        port=parsed.port or 5432,
+        user=parsed.username,
+        password=parsed.password,
+        dbname=parsed.database,
+        connect_timeout=5,
+    )
+    connection.autocommit = True
+    return connection
+
+
+def count_rows(repo: ArtifactRepository, table: Any) -> int:
+    """How many rows an ORM table holds, read outside the repository."""
+    with repo.engine.connect() as connection:
+        return int(connection.execute(select(func.count()).select_from(table)).scalar_one())

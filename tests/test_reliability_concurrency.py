@@ -13,23 +13,17 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
 
 from mlte_store import ArtifactRepository, ErrorAlreadyExists, Model, Version
 from mlte_store.tables import ArtifactRow, ModelRow, VersionRow
 
-from .helpers import make_artifact
+from .helpers import count_rows, make_artifact
 
 ARTIFACTS_PER_WRITER = 200
 THREADS = {"postgresql": 8, "sqlite": 4}
 PROCESSES = {"postgresql": 4, "sqlite": 2}
 RACERS = 8
 FORCE_ROUNDS = 50
-
-
-def count_rows(repo: ArtifactRepository, table: Any) -> int:
-    with repo.engine.connect() as connection:
-        return int(connection.execute(select(func.count()).select_from(table)).scalar_one())
 
 
 def run_threads(count: int, target: Callable[[int, threading.Barrier], None]) -> list[str]:

@@ -20,8 +20,7 @@ from typing import Any
 
 import psycopg2
 import pytest
-from sqlalchemy import Engine, event, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine, event, select
 from sqlalchemy.exc import DBAPIError
 
 from mlte_store import (
@@ -32,7 +31,7 @@ from mlte_store import (
 )
 from mlte_store.tables import ArtifactRow, ModelRow, VersionRow
 
-from .helpers import ids, make_artifact
+from .helpers import connect_postgres, count_rows, ids, make_artifact
 
 #: Figures for the README, filled in as the atomicity test runs.
 FAULT_TALLY = {"calls": 0, "faults": 0}
@@ -141,20 +140,6 @@ def test_every_writing_call_is_atomic_under_a_fault_at_any_statement(
 # -- dead connections (PostgreSQL) ----------------------------------------------------
 
 
-def admin_connection(url: str) -> Any:
-    """A psycopg2 connection (autocommit) to the database of `url`, outside any pool."""
-    parsed = make_url(url)
-    connection = psycopg2.connect(
-        host=parsed.host,
-        port=parsed.port or 5432,
-        user=parsed.username,
-        dbname=parsed.database,
-        connect_timeout=5,
-    )
-    connection.autocommit = True
-    return connection
-
-
 def wait_for_lock_waiter(admin: Any, excluded: set[int], timeout: float = 30) -> int:
     """The pid of the backend of this database waiting for a lock (polls until one is)."""
     deadline = time.monotonic() + timeout
@@ -181,17 +166,10 @@ def terminate_other_backends(admin: Any) -> int:
         return int(cursor.fetchone()[0])
 
 
-def count(repo: ArtifactRepository, table: Any) -> int:
-    with repo.engine.connect() as connection:
-        return int(
-            connection.execute(text(f"SELECT count(*) FROM {table.__tablename__}")).scalar_one()
-        )
-
-
 @contextmanager
 def uncommitted_model_artifact(url: str, model_pk: int, identifier: str) -> Iterator[Any]:
     """Another transaction holding an uncommitted model-level artifact: writers of it wait."""
-    blocker = admin_connection(url)
+    blocker = connect_postgres(url)
     blocker.autocommit = False
     try:
         with blocker.cursor() as cursor:
@@ -215,7 +193,7 @@ def test_connection_killed_during_a_write(store_url: str, bulk: bool) -> None:
     batch = [make_artifact(f"b{i:04d}") for i in range(1500)] + [victim]
     with ArtifactRepository(store_url) as repo:
         repo.write_artifact("m", "v", make_artifact("before"), parents=True)
-        admin = admin_connection(store_url)
+        admin = connect_postgres(store_url)
         with admin.cursor() as cursor:
             cursor.execute("SELECT id FROM mlte_model WHERE identifier = 'm'")
             (model_pk,) = cursor.fetchone()
@@ -247,7 +225,7 @@ def test_connection_killed_during_a_write(store_url: str, bulk: bool) -> None:
         assert isinstance(error.__cause__, DBAPIError)
         # Nothing partial: no version v2, no artifact of the batch; the next call just works.
         assert repo.list_versions("m") == ["v"]
-        assert count(repo, ArtifactRow) == 1
+        assert count_rows(repo, ArtifactRow) == 1
         if bulk:
             assert repo.write_artifacts("m", "v2", batch, parents=True) == len(batch)
         else:
@@ -259,7 +237,7 @@ def test_connection_killed_during_a_write(store_url: str, bulk: bool) -> None:
 def test_idle_pooled_connections_killed_between_calls(store_url: str) -> None:
     with ArtifactRepository(store_url) as repo:
         repo.write_artifact("m", "v", make_artifact("a"), parents=True)
-        admin = admin_connection(store_url)
+        admin = connect_postgres(store_url)
         try:
             assert terminate_other_backends(admin) >= 1
         finally:
@@ -280,7 +258,7 @@ def restart_postgres(url: str, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while True:
         try:
-            admin_connection(url).close()
+            connect_postgres(url).close()
             return
         except psycopg2.OperationalError:
             if time.monotonic() > deadline:

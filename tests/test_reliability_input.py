@@ -17,7 +17,6 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import func, select
 
 from mlte_store import (
     MAX_IDENTIFIER_LENGTH,
@@ -36,15 +35,10 @@ from mlte_store import (
 from mlte_store.models import MAX_BODY_DEPTH
 from mlte_store.tables import ArtifactRow, ModelRow, VersionRow
 
-from .helpers import ids, make_artifact, same_json
+from .helpers import count_rows, ids, make_artifact, same_json
 
 #: Distinct generated inputs per backend, filled in by the hypothesis test (README figure).
 GENERATED: dict[str, dict[str, int]] = {}
-
-
-def count_rows(repo: ArtifactRepository, table: Any) -> int:
-    with repo.engine.connect() as connection:
-        return int(connection.execute(select(func.count()).select_from(table)).scalar_one())
 
 
 def nothing_written(repo: ArtifactRepository) -> bool:

@@ -35,7 +35,7 @@ from mlte_store import (
 from mlte_store.models import ArtifactType
 
 from .conftest import PostgresServer
-from .helpers import ids, make_artifact
+from .helpers import connect_postgres, ids, make_artifact
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 
@@ -59,21 +59,8 @@ class Roles:
     app: str
 
 
-def connect(url: str) -> Any:
-    parsed = make_url(url)
-    connection = psycopg2.connect(
-        host=parsed.host,
-        port=parsed.port or 5432,
-        user=parsed.username,
-        dbname=parsed.database,
-        connect_timeout=5,
-    )
-    connection.autocommit = True
-    return connection
-
-
 def run_sql(url: str, statement: Any, params: tuple[Any, ...] = ()) -> None:
-    connection = connect(url)
+    connection = connect_postgres(url)
     try:
         with connection.cursor() as cursor:
             cursor.execute(statement, params)
@@ -176,7 +163,7 @@ DDL = [
 
 
 def test_the_app_role_has_no_ddl_rights(roles: Roles) -> None:
-    connection = connect(roles.app_url)
+    connection = connect_postgres(roles.app_url)
     try:
         for statement in DDL:
             with connection.cursor() as cursor, pytest.raises(psycopg2.Error) as caught:

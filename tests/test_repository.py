@@ -7,7 +7,6 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
 
 from mlte_store import (
     MAX_PAGE_SIZE,
@@ -23,12 +22,7 @@ from mlte_store.models import ArtifactType
 from mlte_store.samples import sample_artifact
 from mlte_store.tables import ArtifactRow, ModelRow, VersionRow
 
-from .helpers import ids, make_artifact, same_json
-
-
-def count_rows(repo: ArtifactRepository, table: Any) -> int:
-    with repo.engine.connect() as connection:
-        return int(connection.execute(select(func.count()).select_from(table)).scalar_one())
+from .helpers import count_rows, ids, make_artifact, same_json
 
 
 def test_models_and_versions_crud(repo: ArtifactRepository) -> None:
