@@ -599,9 +599,11 @@ class ArtifactRepository:
             condition = compile_filter(query.filter, self._dialect, params)
             statement = self._statement(
                 ("count", shape),
-                lambda: select(func.count())
-                .select_from(_artifact)
-                .where(_visible(bindparam(_P_MODEL_PK), bindparam(_P_VERSION_PK)), condition),
+                lambda: (
+                    select(func.count())
+                    .select_from(_artifact)
+                    .where(_visible(bindparam(_P_MODEL_PK), bindparam(_P_VERSION_PK)), condition)
+                ),
             )
             params.values.update({_P_MODEL_PK: model_pk, _P_VERSION_PK: version_pk})
             return int(connection.execute(statement, params.values).scalar_one())
@@ -898,28 +900,36 @@ class ArtifactRepository:
                 return int(row[0]), int(row[1])
             if not create:
                 break
-            self._ensure_parents(connection, model_id, version_id)
+            self._create_parents(connection, model_id, version_id, model_level)
         # Missing (or, with `create`, deleted again and again): say which one.
         self._version_pks(connection, model_id, version_id)
         raise ErrorDatabase(
             f"{describe(model_id, version_id)} kept being deleted while it was created"
         )
 
-    def _ensure_parents(self, connection: Connection, model_id: str, version_id: str) -> None:
-        """Insert the model and version unless they exist; safe under concurrent writers."""
+    def _create_parents(
+        self, connection: Connection, model_id: str, version_id: str, model_level: bool
+    ) -> None:
+        """Insert the model and version unless they exist; safe under concurrent writers.
+
+        The model row is locked (as `_lock_parents` locks it) before the version
+        is inserted: every writer takes the model lock before it can wait for
+        another's uncommitted version, so two writers never wait for each other.
+        """
         connection.execute(
             self._dialect_insert(_model)
             .values(identifier=model_id)
             .on_conflict_do_nothing(index_elements=[_model.c.identifier])
         )
+        lock_model = select(_model.c.id).where(_model.c.identifier == model_id)
+        if self._dialect == "postgresql":
+            lock_model = lock_model.with_for_update(read=not model_level, key_share=model_level)
+        model_pk = connection.execute(lock_model).scalar_one_or_none()
+        if model_pk is None:  # deleted meanwhile; the caller tries again
+            return
         connection.execute(
             self._dialect_insert(_version)
-            .from_select(
-                ["model_id", "identifier"],
-                select(_model.c.id, literal(version_id, _version.c.identifier.type)).where(
-                    _model.c.identifier == model_id
-                ),
-            )
+            .values(model_id=model_pk, identifier=version_id)
             .on_conflict_do_nothing(index_elements=[_version.c.model_id, _version.c.identifier])
         )
 
@@ -1113,8 +1123,7 @@ def _entity(kind: type[Model] | type[Version], value: Any) -> Any:
     name = kind.__name__.lower()
     if not isinstance(value, str | kind | Mapping):
         raise ErrorInvalidInput(
-            f"{name} must be an identifier (text) or a {kind.__name__}, "
-            f"got {type(value).__name__}"
+            f"{name} must be an identifier (text) or a {kind.__name__}, got {type(value).__name__}"
         )
     try:
         if isinstance(value, str):

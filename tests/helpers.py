@@ -48,7 +48,9 @@ def _numbers_as_decimals(value: Any) -> Any:
         return Decimal(repr(value))
     if isinstance(value, dict):
         return {k: _numbers_as_decimals(v) for k, v in value.items()}
-    return [_numbers_as_decimals(v) for v in value]
+    if isinstance(value, list):
+        return [_numbers_as_decimals(v) for v in value]
+    return value  # other column values (timestamps): compared as they are
 
 
 def connect_postgres(url: str) -> Any:

@@ -174,8 +174,9 @@ def uncommitted_model_artifact(url: str, model_pk: int, identifier: str) -> Iter
     try:
         with blocker.cursor() as cursor:
             cursor.execute(
-                "INSERT INTO mlte_artifact (model_id, identifier, type, body, search) "
-                "VALUES (%s, %s, 'evidence', '{}', '{}')",
+                "INSERT INTO mlte_artifact "
+                "(model_id, identifier, type, body, search, revision, digest) "
+                "VALUES (%s, %s, 'evidence', '{}', '{}', 1, '')",
                 (model_pk, identifier),
             )
             cursor.execute("SELECT pg_backend_pid()")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Any
 
 import pytest
@@ -27,12 +28,15 @@ from mlte_store import (
 )
 from mlte_store.casefold import search_document
 from mlte_store.engine import create_engine
+from mlte_store.models import body_digest
 from mlte_store.tables import VERSION_TABLE
 
 from .helpers import ids, make_artifact, same_json
 from .test_migrations import schema_differences, table_names
 
 REVISIONS = [revision for revision, _, _ in migrate.history()]
+
+RECORDED_AT = datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
 
 MODELS = {"m": ["v1", "v2"], "mø 🧪 'quoted'": ["1.0", "ver/sion"]}
 
@@ -90,21 +94,30 @@ def fill_through_tables(url: str) -> None:
                             .returning(version.c.id)
                         ).scalar_one(),
                     )
+            revisions = metadata.tables.get("mlte_artifact_revision")
             for item in sample_artifacts():
                 model_pk, version_pk = version_pks[item.model, item.version]
                 header = item.json["header"]
-                connection.execute(
-                    insert(artifact).values(
-                        model_id=model_pk if item.level == "model" else None,
-                        version_id=version_pk if item.level == "version" else None,
-                        identifier=item.identifier,
-                        type=header["type"],
-                        timestamp=header["timestamp"],
-                        creator=header["creator"],
-                        body=item.json["body"],
-                        search=search_document(item.json),
-                    )
-                )
+                # Every column any revision has had; each table takes those it has at R.
+                values = {
+                    "model_id": model_pk if item.level == "model" else None,
+                    "version_id": version_pk if item.level == "version" else None,
+                    "identifier": item.identifier,
+                    "type": header["type"],
+                    "timestamp": header["timestamp"],
+                    "creator": header["creator"],
+                    "body": item.json["body"],
+                    "search": search_document(item.json),
+                    "revision": 1,
+                    "digest": body_digest(item.json["body"]),
+                    "deleted": False,
+                    "recorded_at": RECORDED_AT,
+                }
+                for table in (artifact, revisions):
+                    if table is not None:
+                        connection.execute(
+                            insert(table).values({k: v for k, v in values.items() if k in table.c})
+                        )
     finally:
         engine.dispose()
 
@@ -150,7 +163,8 @@ def test_upgrading_from_any_revision_keeps_every_row(
 ) -> None:
     url = database_at(revision)
     before = every_row(url)
-    assert sum(len(rows) for rows in before.values()) == len(MODELS) + 4 + len(sample_artifacts())
+    assert len(before["mlte_model"]) == len(MODELS)
+    assert len(before["mlte_artifact"]) == len(sample_artifacts())
     if revision != migrate.head():
         with pytest.raises(ErrorSchema, match=f"{revision}.*behind.*{migrate.head()}"):
             ArtifactRepository(url)
