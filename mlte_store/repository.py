@@ -83,6 +83,9 @@ DEFAULT_PAGE_SIZE = 500
 #: How often a write with `parents=True` creates parents that concurrent deletes remove.
 _CREATE_PARENTS_ATTEMPTS = 5
 
+#: A primary key value that no row has (keys start at 1).
+_NO_ROW = 0
+
 # Position of each level in the documented order for one identifier.
 _VERSION_RANK, _MODEL_RANK = 0, 1
 
@@ -554,6 +557,7 @@ class ArtifactRepository:
         query: Query | Mapping[str, Any] | None = None,
         *,
         page_size: int = DEFAULT_PAGE_SIZE,
+        level: ArtifactLevel | str | None = None,
     ) -> Iterator[Artifact]:
         """Stream the visible artifacts (optionally only those matching `query`) in order.
 
@@ -561,15 +565,25 @@ class ArtifactRepository:
         one seen (keyset paging, not offset), so every page costs the same at
         any depth and memory stays flat. Each artifact that exists throughout
         the iteration is yielded exactly once; artifacts written meanwhile
-        appear if they sort after the current position.
+        appear if they sort after the current position. `level` keeps only the
+        version's own artifacts ("version") or only the model-level ones ("model").
         """
         model_id, version_id = _parents(model_id, version_id)
         query = _query_input(query)
         page_size, _ = _paging(page_size, 0)
         if page_size == 0:
             raise ErrorInvalidInput("page_size must be at least 1")
+        try:
+            only = None if level is None else ArtifactLevel(level)
+        except ValueError as exc:
+            raise ErrorInvalidInput(f"level must be 'model' or 'version', got {level!r}") from exc
         with self._transaction(write=False) as connection:
             model_pk, version_pk = self._version_pks(connection, model_id, version_id)
+        # A primary key no row has: the part of the merge for the other level stays empty.
+        if only == ArtifactLevel.VERSION:
+            model_pk = _NO_ROW
+        elif only == ArtifactLevel.MODEL:
+            version_pk = _NO_ROW
         after: tuple[str, int] | None = None
         while True:
             with self._transaction(write=False) as connection:

@@ -32,7 +32,6 @@ from mlte_store.errors import (
     ErrorStore,
 )
 from mlte_store.models import Artifact, ArtifactLevel, check_identifier
-from mlte_store.query import PropertyFilter, Query
 from mlte_store.repository import ArtifactRepository
 
 #: Artifacts written per `write_artifacts` call (one transaction) by a load.
@@ -50,10 +49,6 @@ RecordKind = Literal["model", "version", "artifact", "refused"]
 
 #: Called with the number of artifacts handled so far (for a progress bar).
 Progress = Callable[[int], None]
-
-# Only version-level artifacts: "version" contains "version", "model" does not.
-_VERSION_LEVEL = Query(filter=PropertyFilter(name="header.level", property="version"))
-_MODEL_LEVEL = Query(filter=PropertyFilter(name="header.level", property="model"))
 
 
 @dataclass(frozen=True)
@@ -133,10 +128,10 @@ def read_store(repo: ArtifactRepository, summary: Summary | None = None) -> Iter
                     "still hold cannot be read through a version and were not transferred"
                 )
             continue
-        for artifact in repo.iter_artifacts(model_id, versions[0], _MODEL_LEVEL):
+        for artifact in repo.iter_artifacts(model_id, versions[0], level=ArtifactLevel.MODEL):
             yield _artifact_record(model_id, None, artifact)
         for version_id in versions:
-            for artifact in repo.iter_artifacts(model_id, version_id, _VERSION_LEVEL):
+            for artifact in repo.iter_artifacts(model_id, version_id, level=ArtifactLevel.VERSION):
                 yield _artifact_record(model_id, version_id, artifact)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from mlte_store import ArtifactRepository, ErrorInvalidInput, ErrorNotFound, Query, TypeFilter
-from mlte_store.models import ArtifactType
+from mlte_store.models import ArtifactLevel, ArtifactType
 
 from .helpers import ids, make_artifact
 
@@ -75,3 +75,16 @@ def test_sliced_search_and_bad_arguments(repo: ArtifactRepository, filled: list[
         list(repo.iter_artifacts("m", "nope"))
     with pytest.raises(ErrorNotFound, match="version 'nope'"):
         repo.count_artifacts("m", "nope")
+
+
+def test_iteration_of_one_level(repo: ArtifactRepository, filled: list[str]) -> None:
+    every = list(repo.iter_artifacts("m", "v", page_size=50))
+    own = list(repo.iter_artifacts("m", "v", page_size=50, level="version"))
+    model_level = list(repo.iter_artifacts("m", "v", page_size=7, level=ArtifactLevel.MODEL))
+    assert {a.header.level.value for a in own} == {"version"}
+    assert {a.header.level.value for a in model_level} == {"model"}
+    assert len(own) + len(model_level) == len(every)
+    assert ids(own) == [a.header.identifier for a in every if a.header.level.value == "version"]
+    assert ids(model_level) == ids(repo.iter_artifacts("m", "other", level="model"))
+    with pytest.raises(ErrorInvalidInput, match="level"):
+        list(repo.iter_artifacts("m", "v", level="both"))
