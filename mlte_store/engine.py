@@ -3,19 +3,27 @@
 SQLite: foreign keys on, WAL journal, a busy timeout, and transactions that
 the store begins itself (`BEGIN IMMEDIATE` for writes) so that concurrent
 writers wait for each other instead of failing with "database is locked".
-PostgreSQL: the psycopg2 driver unless the URL names another, pool pre-ping.
+PostgreSQL: the psycopg2 driver unless the URL names another; a pooled
+connection that the server has closed (killed backend, restart) is replaced at
+checkout without a round trip (`_drop_closed_connections`).
+
+A connection marked with SINGLE_STATEMENT_OPTION runs one statement without an
+explicit transaction (a single statement is atomic on its own): on SQLite the
+begin listener sends no BEGIN, on PostgreSQL the repository uses AUTOCOMMIT.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import select
 import weakref
 from typing import Any
 
 from sqlalchemy import Engine, event
 from sqlalchemy import create_engine as sa_create_engine
 from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.exc import DisconnectionError
 
 #: Used when no URL is given and MLTE_STORE_URL is not set.
 DEFAULT_URL = "sqlite:///mlte_store.db"
@@ -28,6 +36,9 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 #: Execution option marking a connection whose transaction will write.
 WRITE_OPTION = "mlte_store_write"
+
+#: Execution option marking a connection that runs one statement only (no BEGIN needed).
+SINGLE_STATEMENT_OPTION = "mlte_store_single_statement"
 
 
 def resolve_url(url: str | URL | None = None) -> URL:
@@ -64,8 +75,35 @@ def create_engine(
         engine = sa_create_engine(resolved, **kwargs)
         configure_sqlite(engine, foreign_keys=sqlite_foreign_keys)
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
-    return sa_create_engine(resolved, **kwargs)
+    engine = sa_create_engine(resolved, **kwargs)
+    if resolved.get_backend_name() == "postgresql":
+        event.listen(engine, "checkout", _drop_closed_connections)
+    return engine
+
+
+def _drop_closed_connections(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    """Refuse a pooled connection the server has closed; the pool then opens a new one.
+
+    An idle connection's socket has nothing to read unless the server ended
+    the session: a terminated backend or a shutdown sends its FATAL message
+    and closes the socket. Polling the socket costs no round trip, unlike
+    `pool_pre_ping`'s `SELECT 1`. (A connection that only looks readable, e.g.
+    after an unsolicited server notice, is replaced too: harmless.)
+    """
+    if getattr(dbapi_connection, "closed", 0):
+        raise DisconnectionError("connection closed")
+    try:
+        fileno = dbapi_connection.fileno()
+    except Exception as exc:  # a closed or broken connection has no socket
+        raise DisconnectionError("connection has no socket") from exc
+    if hasattr(select, "poll"):
+        poller = select.poll()
+        poller.register(fileno, select.POLLIN | select.POLLERR | select.POLLHUP)
+        readable = bool(poller.poll(0))
+    else:  # Windows
+        readable = bool(select.select([fileno], [], [fileno], 0)[0])
+    if readable:
+        raise DisconnectionError("the server closed the connection")
 
 
 _configured: weakref.WeakSet[Engine] = weakref.WeakSet()
@@ -99,5 +137,7 @@ def configure_sqlite(engine: Engine, *, foreign_keys: bool = True) -> None:
     def _on_begin(connection: Connection) -> None:
         # A write takes the write lock up front: a deferred transaction that
         # later upgrades to a writer can fail at once with "database is locked".
-        writes = connection.get_execution_options().get(WRITE_OPTION, False)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
+        options = connection.get_execution_options()
+        if options.get(SINGLE_STATEMENT_OPTION, False):
+            return  # one statement in autocommit mode is atomic by itself
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if options.get(WRITE_OPTION) else "BEGIN")

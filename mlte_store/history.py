@@ -14,21 +14,23 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime, timezone
+from functools import cache
 from typing import Any, cast
 
 from sqlalchemy import (
     ColumnElement,
     Connection,
+    Insert,
     ScalarSelect,
     Select,
     Table,
     and_,
+    bindparam,
     delete,
     exists,
     false,
     func,
     insert,
-    literal,
     null,
     or_,
     select,
@@ -65,13 +67,48 @@ def owner_condition(table: Table, owner: Mapping[str, int | None]) -> ColumnElem
     return table.c.version_id == owner["version_id"]
 
 
-def next_revision(owner: Mapping[str, int | None], identifier: str) -> ScalarSelect[Any]:
-    """The next revision number of an identifier, as a scalar subquery."""
+def next_revision(model_level: bool, owner: Any, identifier: Any) -> ScalarSelect[Any]:
+    """The next revision number of an identifier at a level, as a scalar subquery.
+
+    `owner` and `identifier` are SQL expressions (usually bound parameters).
+    """
+    column = _revision.c.model_id if model_level else _revision.c.version_id
     return (
         select(func.coalesce(func.max(_revision.c.revision), 0) + 1)
-        .where(owner_condition(_revision, owner), _revision.c.identifier == identifier)
+        .where(column == owner, _revision.c.identifier == identifier)
         .scalar_subquery()
     )
+
+
+@cache
+def _record_statement(model_level: bool, deleted: bool) -> Insert:
+    """INSERT ... SELECT of one revision, numbered from the history it sees; cached.
+
+    Parameters: `r_owner` (the owner's key) and `r_<column>` for the header
+    columns, `r_body` (content only), `r_digest` and `r_recorded_at`.
+    """
+    owner = bindparam("r_owner")
+    params = {name: bindparam(f"r_{name}", type_=_revision.c[name].type) for name in _RECORDED}
+    source = select(
+        (owner if model_level else null()).label("model_id"),
+        (null() if model_level else owner).label("version_id"),
+        *(params[name].label(name) for name in HEADER_COLUMNS),
+        (func.coalesce(func.max(_revision.c.revision), 0) + 1).label("revision"),
+        (null() if deleted else params["body"]).label("body"),
+        params["digest"].label("digest"),
+        (true() if deleted else false()).label("deleted"),
+        params["recorded_at"].label("recorded_at"),
+    ).where(
+        (_revision.c.model_id if model_level else _revision.c.version_id) == owner,
+        _revision.c.identifier == params["identifier"],
+    )
+    columns = ["model_id", "version_id", *HEADER_COLUMNS]
+    columns += ["revision", "body", "digest", "deleted", "recorded_at"]
+    return insert(_revision).from_select(columns, source).returning(_revision.c.revision)
+
+
+#: The columns bound by name in `_record_statement`.
+_RECORDED = (*HEADER_COLUMNS, "body", "digest", "recorded_at")
 
 
 def record_revision(
@@ -86,23 +123,16 @@ def record_revision(
     `header` holds the HEADER_COLUMNS values. One INSERT ... SELECT that
     numbers the revision from the history it sees.
     """
-    deleted = body is None
-    row = {
-        "model_id": owner.get("model_id"),
-        "version_id": owner.get("version_id"),
-        **{name: header[name] for name in HEADER_COLUMNS},
-    }
-    source = select(
-        *(literal(value, _revision.c[name].type).label(name) for name, value in row.items()),
-        (func.coalesce(func.max(_revision.c.revision), 0) + 1).label("revision"),
-        (null() if deleted else literal(body, _revision.c.body.type)).label("body"),
-        literal(digest, _revision.c.digest.type).label("digest"),
-        (true() if deleted else false()).label("deleted"),
-        literal(datetime.now(timezone.utc), _revision.c.recorded_at.type).label("recorded_at"),
-    ).where(owner_condition(_revision, owner), _revision.c.identifier == header["identifier"])
-    columns = [*row, "revision", "body", "digest", "deleted", "recorded_at"]
-    statement = insert(_revision).from_select(columns, source).returning(_revision.c.revision)
-    return int(connection.execute(statement).scalar_one())
+    model_level = owner.get("model_id") is not None
+    params = {f"r_{name}": header[name] for name in HEADER_COLUMNS}
+    params.update(
+        r_owner=owner["model_id"] if model_level else owner["version_id"],
+        r_body=body,
+        r_digest=digest,
+        r_recorded_at=datetime.now(timezone.utc),
+    )
+    statement = _record_statement(model_level, body is None)
+    return int(connection.execute(statement, params).scalar_one())
 
 
 def record_write(

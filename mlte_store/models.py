@@ -43,8 +43,23 @@ class ArtifactLevel(str, Enum):
     VERSION = "version"
 
 
+def _storable_text(value: str) -> bool:
+    """Whether text holds no NUL and no lone surrogate (ASCII text needs no encoding)."""
+    if "\x00" in value:
+        return False
+    if value.isascii():
+        return True
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def check_text(value: str, what: str) -> str:
     """Refuse text that no backend stores faithfully: NUL and lone surrogates."""
+    if _storable_text(value):
+        return value
     if "\x00" in value:
         raise ValueError(f"{what} contains a NUL character")
     try:
@@ -83,6 +98,9 @@ def check_json_value(value: Any, what: str = "body") -> None:
     surrogates in keys or strings, non-finite floats, non-text keys, non-JSON
     Python objects, and nesting deeper than MAX_BODY_DEPTH.
     """
+    if _plain_json(value):
+        return
+    # Something is refused: walk again, keeping paths, to say what and where.
     stack: list[tuple[Any, str, int]] = [(value, what, 0)]
     while stack:
         item, where, depth = stack.pop()
@@ -106,6 +124,38 @@ def check_json_value(value: Any, what: str = "body") -> None:
                 stack.extend((child, f"{where}[{i}]", depth + 1) for i, child in enumerate(item))
         else:
             raise ValueError(f"{where} holds a {type(item).__name__}, which is not JSON")
+
+
+def _plain_json(value: Any) -> bool:
+    """Whether `check_json_value` accepts the value: the same rules, without paths.
+
+    The fast walk of every write; only exact JSON types pass (anything else,
+    e.g. a subclass, is left to `check_json_value`'s detailed walk to judge).
+    """
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        kind = type(item)
+        if kind is dict:
+            if depth >= MAX_BODY_DEPTH:
+                return False
+            for key, child in item.items():
+                if type(key) is not str or not _storable_text(key):
+                    return False
+                stack.append((child, depth + 1))
+        elif kind is list:
+            if depth >= MAX_BODY_DEPTH:
+                return False
+            stack.extend((child, depth + 1) for child in item)
+        elif kind is str:
+            if not _storable_text(item):
+                return False
+        elif kind is float:
+            if not math.isfinite(item):
+                return False
+        elif not (item is None or kind is int or kind is bool):
+            return False
+    return True
 
 
 class Version(BaseModel):

@@ -39,6 +39,7 @@ from sqlalchemy import (
     func,
     insert,
     literal,
+    null,
     or_,
     select,
     union_all,
@@ -49,7 +50,12 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 
 from mlte_store import history, migrate
 from mlte_store.casefold import search_document
-from mlte_store.engine import WRITE_OPTION, configure_sqlite, create_engine
+from mlte_store.engine import (
+    SINGLE_STATEMENT_OPTION,
+    WRITE_OPTION,
+    configure_sqlite,
+    create_engine,
+)
 from mlte_store.errors import (
     ErrorAlreadyExists,
     ErrorDatabase,
@@ -144,6 +150,9 @@ class ArtifactRepository:
         self._dialect = self._engine.dialect.name
         self._url_shown = self._engine.url.render_as_string(hide_password=True)
         self._statements: dict[Hashable, Any] = {}
+        self._single_options: dict[str, Any] = {SINGLE_STATEMENT_OPTION: True}
+        if self._dialect == "postgresql":
+            self._single_options["isolation_level"] = "AUTOCOMMIT"
         try:
             with self._transaction(write=False) as connection:
                 migrate.check_schema(connection, self._url_shown)
@@ -258,7 +267,10 @@ class ArtifactRepository:
     ) -> Artifact:
         """Stamp the header (timestamp: now, creator: `user`), then `write_artifact`."""
         stamped = _stamped(_artifact_input(artifact), user)
-        return self.write_artifact(model_id, version_id, stamped, force=force, parents=parents)
+        model_id, version_id = _parents(model_id, version_id)
+        with self._transaction(write=True) as connection:
+            self._write_one(connection, model_id, version_id, stamped, force, parents)
+        return stamped
 
     def write_artifact(
         self,
@@ -391,23 +403,14 @@ class ArtifactRepository:
         where: str,
     ) -> None:
         """Insert unless an artifact with the identifier is visible from the version."""
-        row = {**owner, **values}
-        columns = [*row, "revision"]
-        source = select(
-            *(literal(value, _artifact.c[name].type).label(name) for name, value in row.items()),
-            history.next_revision(owner, values["identifier"]).label("revision"),
-        ).where(
-            ~exists().where(
-                _visible(model_pk, version_pk), _artifact.c.identifier == values["identifier"]
-            )
+        model_level = owner["model_id"] is not None
+        statement = self._statement(
+            ("insert new", model_level), lambda: _build_insert_new(model_level)
         )
-        statement = (
-            insert(_artifact)
-            .from_select(columns, source)
-            .returning(_artifact.c.id, _artifact.c.revision)
-        )
+        params = _value_params(values)
+        params.update({_P_MODEL_PK: model_pk, _P_VERSION_PK: version_pk})
         try:
-            written = connection.execute(statement).first()
+            written = connection.execute(statement, params).first()
         except IntegrityError as exc:
             raise ErrorAlreadyExists(f"{where} already exists") from exc
         if written is None:
@@ -427,41 +430,49 @@ class ArtifactRepository:
         The upsert changes nothing (and records no revision) when the header
         and body equal the current ones, so retried writes are idempotent.
         """
-        other_level = (
-            _artifact.c.version_id == version_pk
-            if owner["model_id"] is not None
-            else _artifact.c.model_id == model_pk
-        )
+        model_level = owner["model_id"] is not None
+        params = _value_params(values)
+        params.update({_P_MODEL_PK: model_pk, _P_VERSION_PK: version_pk})
         removed = connection.execute(
-            delete(_artifact)
-            .where(other_level, _artifact.c.identifier == values["identifier"])
-            .returning(*_RECORD_COLUMNS)
+            self._statement(
+                ("delete other level", model_level), lambda: _build_delete_other(model_level)
+            ),
+            params,
         ).first()
         if removed is not None:
             self._record_deletion(connection, removed)
-        key = "model_id" if owner["model_id"] is not None else "version_id"
-        statement = self._dialect_insert().values(
-            **owner, **values, revision=history.next_revision(owner, values["identifier"])
+        statement = self._statement(
+            ("upsert", model_level), lambda: self._build_upsert(model_level)
         )
-        excluded = statement.excluded
-        written = connection.execute(
-            statement.on_conflict_do_update(
-                index_elements=[_artifact.c[key], _artifact.c.identifier],
-                index_where=_artifact.c[key].isnot(None),
-                set_={
-                    **{name: excluded[name] for name in values},
-                    "revision": _artifact.c.revision + 1,
-                },
-                where=or_(
-                    _artifact.c.digest != excluded.digest,
-                    _artifact.c.type != excluded.type,
-                    _artifact.c.timestamp.is_distinct_from(excluded.timestamp),
-                    _artifact.c.creator.is_distinct_from(excluded.creator),
-                ),
-            ).returning(_artifact.c.id, _artifact.c.revision)
-        ).first()
+        written = connection.execute(statement, params).first()
         if written is not None:
             self._record_revision(connection, owner, values, written)
+
+    def _build_upsert(self, model_level: bool) -> Executable:
+        """INSERT ... ON CONFLICT DO UPDATE of an artifact at one level, only if it differs."""
+        key = "model_id" if model_level else "version_id"
+        statement = self._dialect_insert().values(
+            **_owner_values(model_level),
+            **{name: bindparam(f"v_{name}", type_=_artifact.c[name].type) for name in _VALUES},
+            revision=history.next_revision(
+                model_level, _owner_param(model_level), bindparam("v_identifier")
+            ),
+        )
+        excluded = statement.excluded
+        return statement.on_conflict_do_update(
+            index_elements=[_artifact.c[key], _artifact.c.identifier],
+            index_where=_artifact.c[key].isnot(None),
+            set_={
+                **{name: excluded[name] for name in _VALUES},
+                "revision": _artifact.c.revision + 1,
+            },
+            where=or_(
+                _artifact.c.digest != excluded.digest,
+                _artifact.c.type != excluded.type,
+                _artifact.c.timestamp.is_distinct_from(excluded.timestamp),
+                _artifact.c.creator.is_distinct_from(excluded.creator),
+            ),
+        ).returning(_artifact.c.id, _artifact.c.revision)
 
     def _record_revision(
         self,
@@ -506,7 +517,7 @@ class ArtifactRepository:
             return self._read_revision(model_id, version_id, artifact_id, revision, level)
         model_id, version_id = _parents(model_id, version_id)
         artifact_id = _identifier(artifact_id, "artifact identifier")
-        with self._transaction(write=False) as connection:
+        with self._transaction(write=False, single=True) as connection:
             row = connection.execute(
                 self._statement("find visible", self._find_visible),
                 _lookup(model_id, version_id, artifact_id),
@@ -521,10 +532,9 @@ class ArtifactRepository:
         """A page of the artifacts visible from the version, in the documented order."""
         model_id, version_id = _parents(model_id, version_id)
         limit, offset = _paging(limit, offset)
-        with self._transaction(write=False) as connection:
-            model_pk, version_pk = self._version_pks(connection, model_id, version_id)
-            rows = self._page(connection, model_pk, version_pk, None, limit, offset)
-            return [_to_artifact(row) for row in rows]
+        with self._transaction(write=False, single=True) as connection:
+            rows = self._page(connection, _lookup(model_id, version_id), None, limit, offset)
+            return self._found(connection, rows, model_id, version_id)
 
     def search_artifacts(
         self,
@@ -545,10 +555,11 @@ class ArtifactRepository:
             limit, offset = _paging(limit, offset)
         else:
             _, offset = _paging(0, offset)
-        with self._transaction(write=False) as connection:
-            model_pk, version_pk = self._version_pks(connection, model_id, version_id)
-            rows = self._page(connection, model_pk, version_pk, query.filter, limit, offset)
-            return [_to_artifact(row) for row in rows]
+        with self._transaction(write=False, single=True) as connection:
+            rows = self._page(
+                connection, _lookup(model_id, version_id), query.filter, limit, offset
+            )
+            return self._found(connection, rows, model_id, version_id)
 
     def iter_artifacts(
         self,
@@ -587,9 +598,8 @@ class ArtifactRepository:
         after: tuple[str, int] | None = None
         while True:
             with self._transaction(write=False) as connection:
-                rows = self._page(
-                    connection, model_pk, version_pk, query.filter, page_size, 0, after
-                ).all()
+                owners = {_P_MODEL_PK: model_pk, _P_VERSION_PK: version_pk}
+                rows = self._page(connection, owners, query.filter, page_size, 0, after).all()
             for row in rows:
                 yield _to_artifact(row)
             if len(rows) < page_size:
@@ -606,8 +616,7 @@ class ArtifactRepository:
         """How many visible artifacts match the query (all visible ones by default)."""
         model_id, version_id = _parents(model_id, version_id)
         query = _query_input(query)
-        with self._transaction(write=False) as connection:
-            model_pk, version_pk = self._version_pks(connection, model_id, version_id)
+        with self._transaction(write=False, single=True) as connection:
             params = Parameters()
             shape = filter_shape(query.filter)
             condition = compile_filter(query.filter, self._dialect, params)
@@ -616,11 +625,14 @@ class ArtifactRepository:
                 lambda: (
                     select(func.count())
                     .select_from(_artifact)
-                    .where(_visible(bindparam(_P_MODEL_PK), bindparam(_P_VERSION_PK)), condition)
+                    .where(_visible(*_parent_keys(by_name=True)), condition)
                 ),
             )
-            params.values.update({_P_MODEL_PK: model_pk, _P_VERSION_PK: version_pk})
-            return int(connection.execute(statement, params.values).scalar_one())
+            params.values.update(_lookup(model_id, version_id))
+            count = int(connection.execute(statement, params.values).scalar_one())
+            if count == 0:
+                self._version_pks(connection, model_id, version_id)  # ErrorNotFound if missing
+            return count
 
     def delete_artifact(self, model_id: str, version_id: str, artifact_id: str) -> Artifact:
         """Delete the artifact `read_artifact` would return, and return it."""
@@ -782,15 +794,21 @@ class ArtifactRepository:
     # -- private: statements and lookups (all take the open connection) ----------
 
     @contextmanager
-    def _transaction(self, *, write: bool) -> Iterator[Connection]:
+    def _transaction(self, *, write: bool, single: bool = False) -> Iterator[Connection]:
         """One transaction: committed if the block succeeds, rolled back otherwise.
 
+        `single` is for a read whose answer is one statement: a statement is
+        atomic by itself, so no BEGIN/COMMIT is sent for it (SQLite: no
+        explicit BEGIN; PostgreSQL: AUTOCOMMIT). Statements the block runs
+        after it (only to say what is missing) each see the latest data.
         Driver errors that escape the block become the library's own errors.
         """
         try:
             with self._engine.connect() as connection:
                 if write:
                     connection.execution_options(**{WRITE_OPTION: True})
+                elif single:
+                    connection.execution_options(**self._single_options)
                 with connection.begin():
                     yield connection
         except ErrorStore:
@@ -1001,6 +1019,15 @@ class ArtifactRepository:
             .returning(*_ARTIFACT_COLUMNS, *_RECORD_COLUMNS)
         )
 
+    def _found(
+        self, connection: Connection, rows: Any, model_id: str, version_id: str
+    ) -> list[Artifact]:
+        """The rows of a page as artifacts; if there are none, ErrorNotFound for missing parents."""
+        artifacts = [_to_artifact(row) for row in rows]
+        if not artifacts:
+            self._version_pks(connection, model_id, version_id)
+        return artifacts
+
     def _raise_missing(
         self, connection: Connection, model_id: str, version_id: str, artifact_id: str
     ) -> NoReturn:
@@ -1010,24 +1037,29 @@ class ArtifactRepository:
     def _page(
         self,
         connection: Connection,
-        model_pk: int,
-        version_pk: int,
+        owners: Mapping[str, Any],
         filter: Filter | None,
         limit: int | None,
         offset: int,
         after: tuple[str, int] | None = None,
     ) -> Any:
-        """Run the cached page statement for this filter's shape; return the result rows."""
+        """Run the cached page statement for this filter's shape; return the result rows.
+
+        `owners` names the version by its keys (model_pk, version_pk) or by
+        its identifiers (`_lookup`), which the statement then resolves itself.
+        """
         params = Parameters()
         condition = None if filter is None else compile_filter(filter, self._dialect, params)
         shape = None if filter is None else filter_shape(filter)
         after_rank = None if after is None else after[1]
+        by_name = _P_MODEL in owners
         statement = self._statement(
-            ("page", shape, limit is not None, after_rank),
-            lambda: self._visible_page(condition, limit is not None, after_rank),
+            ("page", shape, limit is not None, after_rank, by_name),
+            lambda: self._visible_page(condition, limit is not None, after_rank, by_name),
         )
         values = params.values
-        values.update({_P_MODEL_PK: model_pk, _P_VERSION_PK: version_pk, "page_offset": offset})
+        values.update(owners)
+        values["page_offset"] = offset
         if limit is not None:
             values.update({"page_limit": limit, "page_cut": offset + limit})
         if after is not None:
@@ -1036,7 +1068,10 @@ class ArtifactRepository:
 
     @staticmethod
     def _visible_page(
-        condition: ColumnElement[bool] | None, limited: bool, after_rank: int | None
+        condition: ColumnElement[bool] | None,
+        limited: bool,
+        after_rank: int | None,
+        by_name: bool,
     ) -> Select[Any]:
         """Visible artifacts in the documented order, as a merge of two index-ordered parts.
 
@@ -1046,10 +1081,11 @@ class ArtifactRepository:
         a keyset page: it starts after (page_after, after_rank), the
         identifier and level rank of the last artifact already seen.
         """
+        model_key, version_key = _parent_keys(by_name)
         parts = []
         for level_rank, owned in (
-            (_VERSION_RANK, _artifact.c.version_id == bindparam(_P_VERSION_PK)),
-            (_MODEL_RANK, _artifact.c.model_id == bindparam(_P_MODEL_PK)),
+            (_VERSION_RANK, _artifact.c.version_id == version_key),
+            (_MODEL_RANK, _artifact.c.model_id == model_key),
         ):
             part = select(*_ARTIFACT_COLUMNS, literal(level_rank).label("level_rank")).where(owned)
             if condition is not None:
@@ -1071,6 +1107,83 @@ class ArtifactRepository:
             .offset(bindparam("page_offset"))
         )
         return page.limit(bindparam("page_limit")) if limited else page
+
+
+def _parent_keys(by_name: bool) -> tuple[Any, Any]:
+    """(model key, version key) for a statement: bound keys, or subqueries resolving the
+    identifiers (`_lookup`); both are NULL, so nothing matches, if the version is missing."""
+    if not by_name:
+        return bindparam(_P_MODEL_PK), bindparam(_P_VERSION_PK)
+    parents = (
+        select(_model.c.id, _version.c.id)
+        .join(_version, _version.c.model_id == _model.c.id)
+        .where(
+            _model.c.identifier == bindparam(_P_MODEL),
+            _version.c.identifier == bindparam(_P_VERSION),
+        )
+    )
+    return (
+        parents.with_only_columns(_model.c.id).scalar_subquery(),
+        parents.with_only_columns(_version.c.id).scalar_subquery(),
+    )
+
+
+# -- write statements (built once per repository, see `_statement`) ------------------
+
+#: The artifact columns a write sets from its values (bound as `v_<column>`).
+_VALUES = ("identifier", "type", "timestamp", "creator", "body", "digest", "search")
+
+
+def _value_params(values: Mapping[str, Any]) -> dict[str, Any]:
+    """A write's row values as the `v_<column>` parameters of the write statements."""
+    return {f"v_{name}": values[name] for name in _VALUES}
+
+
+def _owner_param(model_level: bool) -> Any:
+    return bindparam(_P_MODEL_PK if model_level else _P_VERSION_PK)
+
+
+def _owner_values(model_level: bool) -> dict[str, Any]:
+    """The owner columns of an artifact row at a level: one key bound, the other NULL."""
+    owner = _owner_param(model_level)
+    return {
+        "model_id": owner if model_level else null(),
+        "version_id": null() if model_level else owner,
+    }
+
+
+def _build_insert_new(model_level: bool) -> Executable:
+    """INSERT ... SELECT of an artifact unless one with its identifier is visible."""
+    identifier = bindparam("v_identifier", type_=_artifact.c.identifier.type)
+    source = select(
+        *(value.label(name) for name, value in _owner_values(model_level).items()),
+        *(bindparam(f"v_{name}", type_=_artifact.c[name].type).label(name) for name in _VALUES),
+        history.next_revision(model_level, _owner_param(model_level), identifier).label("revision"),
+    ).where(
+        ~exists().where(
+            _visible(bindparam(_P_MODEL_PK), bindparam(_P_VERSION_PK)),
+            _artifact.c.identifier == identifier,
+        )
+    )
+    return (
+        insert(_artifact)
+        .from_select(["model_id", "version_id", *_VALUES, "revision"], source)
+        .returning(_artifact.c.id, _artifact.c.revision)
+    )
+
+
+def _build_delete_other(model_level: bool) -> Executable:
+    """DELETE of the artifact with the identifier at the other level, returning it."""
+    other = (
+        _artifact.c.version_id == bindparam(_P_VERSION_PK)
+        if model_level
+        else _artifact.c.model_id == bindparam(_P_MODEL_PK)
+    )
+    return (
+        delete(_artifact)
+        .where(other, _artifact.c.identifier == bindparam("v_identifier"))
+        .returning(*_RECORD_COLUMNS)
+    )
 
 
 # -- input checking and row conversion ---------------------------------------------
@@ -1162,11 +1275,14 @@ def _artifact_input(value: Artifact | Mapping[str, Any], what: str = "artifact")
 
 
 def _stamped(artifact: Artifact, user: str | None) -> Artifact:
-    """The artifact with header.timestamp now (Unix seconds) and header.creator `user`."""
-    header = artifact.header.model_copy(update={"timestamp": int(time.time()), "creator": user})
+    """The valid artifact with header.timestamp now (Unix seconds) and header.creator `user`.
+
+    Only the new header is validated: the body and header.type are unchanged.
+    """
+    header = {**artifact.header.model_dump(), "timestamp": int(time.time()), "creator": user}
     try:
-        return Artifact(
-            header=ArtifactHeader.model_validate(header.model_dump()), body=artifact.body
+        return Artifact.model_construct(
+            header=ArtifactHeader.model_validate(header), body=artifact.body
         )
     except ValidationError as exc:
         raise ErrorInvalidInput(f"invalid user for artifact header: {exc}") from exc

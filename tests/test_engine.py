@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from sqlalchemy import text
 
 from mlte_store.engine import DEFAULT_URL, URL_ENV_VAR, create_engine, resolve_url
+from tests.helpers import connect_postgres
 
 
 def test_bare_postgresql_url_gets_psycopg2_and_explicit_drivers_are_kept() -> None:
@@ -30,7 +33,28 @@ def test_sqlite_connections_have_the_store_settings(store_url: str, backend: str
                 assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
                 assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
             else:
-                assert engine.pool._pre_ping  # type: ignore[attr-defined]
                 assert connection.execute(text("SELECT 1")).scalar() == 1
     finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+def test_pooled_connection_closed_by_the_server_is_replaced_at_checkout(store_url: str) -> None:
+    """No pre-ping round trip: the checkout sees the closed socket and opens a new connection."""
+    engine = create_engine(store_url, pool_size=1, max_overflow=0)
+    admin = connect_postgres(store_url)
+    try:
+        with engine.connect() as connection:
+            pid = connection.execute(text("SELECT pg_backend_pid()")).scalar()
+        with admin.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(%s)", (pid,))
+            for _ in range(100):  # until the backend has ended (and closed its socket)
+                cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = %s", (pid,))
+                if cursor.fetchone()[0] == 0:
+                    break
+                time.sleep(0.05)
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT pg_backend_pid()")).scalar() != pid
+    finally:
+        admin.close()
         engine.dispose()
