@@ -2,13 +2,18 @@
 
 sqlite3 or psycopg2 with hand-written SQL, on a database whose schema was
 built by the same migrations as the store's (same columns, same indexes).
-Each operation does the work the store must do and nothing more: a write
-computes the search document and the body's digest and serialises both JSON
-columns, then runs one INSERT and COMMIT into parents whose keys it already
-knows (it records no revision row: the store's history is its own extra); reads and searches
-run the statements the store runs (the same plans), resolve the model and
-version by identifier, and turn rows into plain dicts (MLTE's JSON) rather
-than validated entities.
+Each operation does the work the store must do and nothing more. The store
+keeps revision history (its default), so does the baseline: a write computes
+the search document and the body's digest and serialises both JSON columns,
+then runs the artifact INSERT and the revision INSERT (numbered max + 1 from
+the identifier's history, as the store numbers them) and one COMMIT, into
+parents whose keys it already knows; a delete runs the DELETE and the
+deletion marker's INSERT in one transaction; the batched insert writes the
+revision rows too. With `history=False` it writes no revision rows (the
+baseline of the store's history-off figures). Reads and searches run the
+statements the store runs (the same plans), resolve the model and version by
+identifier, and turn rows into plain dicts (MLTE's JSON) rather than
+validated entities.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Sequence
+from datetime import datetime, timezone
 from typing import Any
 
 import psycopg2
@@ -38,6 +44,22 @@ _INSERT = (
     "body, search, revision, digest) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
 )
 
+_REVISION_COLUMNS = (
+    "model_id, version_id, identifier, type, timestamp, creator, body, digest, deleted, "
+    "recorded_at, revision"
+)
+
+_INSERT_REVISION = (
+    f"INSERT INTO mlte_artifact_revision ({_REVISION_COLUMNS}) "
+    "SELECT %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, COALESCE(MAX(revision), 0) + 1 "
+    "FROM mlte_artifact_revision WHERE {owner} = %s AND identifier = %s"
+)
+
+_INSERT_FIRST_REVISIONS = (
+    f"INSERT INTO mlte_artifact_revision ({_REVISION_COLUMNS}) "
+    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+)
+
 _FIND_VISIBLE = (
     "SELECT a.id, a.identifier, a.type, a.timestamp, a.creator, a.version_id, a.body "
     "FROM mlte_model m JOIN mlte_version v ON v.model_id = m.id "
@@ -50,7 +72,7 @@ _DELETE = (
     "FROM mlte_model m JOIN mlte_version v ON v.model_id = m.id "
     "JOIN mlte_artifact a ON a.identifier = %s AND (a.version_id = v.id OR a.model_id = m.id) "
     "WHERE m.identifier = %s AND v.identifier = %s ORDER BY a.version_id IS NULL LIMIT 1) "
-    f"RETURNING {_COLUMNS}"
+    f"RETURNING {_COLUMNS}, model_id"
 )
 
 
@@ -97,7 +119,8 @@ _CONDITIONS = {
 class RawStore:
     """The benchmark's operations on one database, by hand, through the DB-API driver."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, history: bool = True) -> None:
+        self.history = history
         parsed = make_url(url)
         self.dialect = parsed.get_backend_name()
         self._connection: Any
@@ -164,6 +187,36 @@ class RawStore:
             body_digest(artifact.body),
         )
 
+    def _now(self) -> Any:
+        now = datetime.now(timezone.utc)
+        # SQLAlchemy's SQLite DateTime is text; PostgreSQL takes the datetime.
+        return now.strftime("%Y-%m-%d %H:%M:%S.%f") if self.dialect == "sqlite" else now
+
+    def _revision(self, row: tuple[Any, ...], deleted: bool = False) -> tuple[Any, ...]:
+        """A revision row (without its number) from an artifact row of `_row`."""
+        model_pk, version_pk, identifier, type_, timestamp, creator, body, _, _, digest = row
+        if deleted:
+            body = digest = None
+        return (
+            model_pk,
+            version_pk,
+            identifier,
+            type_,
+            timestamp,
+            creator,
+            body,
+            digest,
+            deleted,
+            self._now(),
+        )
+
+    def _record(self, row: tuple[Any, ...], deleted: bool = False) -> None:
+        """The revision INSERT of the store: numbered from the identifier's history."""
+        owner = "version_id" if row[1] is not None else "model_id"
+        owner_pk = row[1] if row[1] is not None else row[0]
+        statement = _INSERT_REVISION.format(owner=owner)
+        self._execute(statement, (*self._revision(row, deleted), owner_pk, row[2]))
+
     def _parents(self, model_id: str, version_id: str) -> tuple[int, int]:
         row = self._execute(_PARENTS, (model_id, version_id)).fetchone()
         if row is None:
@@ -190,20 +243,29 @@ class RawStore:
         return self._parents(model_id, version_id)
 
     def write(self, version_pk: int, artifact: Artifact) -> None:
-        """One INSERT and COMMIT."""
-        self._execute(_INSERT, self._row(artifact, version_pk))
+        """The artifact INSERT and (with history) the revision INSERT, then COMMIT."""
+        row = self._row(artifact, version_pk)
+        self._execute(_INSERT, row)
+        if self.history:
+            self._record(row)
         self._connection.commit()
 
     def write_many(self, version_pk: int, artifacts: Sequence[Artifact]) -> None:
-        """Batched insert (executemany / execute_values) in one transaction."""
+        """Batched insert (executemany / execute_values) in one transaction; revisions too."""
         rows = [self._row(a, version_pk) for a in artifacts]
+        self._insert_many(_INSERT, rows)
+        if self.history:
+            revisions = [(*self._revision(row), 1) for row in rows]
+            self._insert_many(_INSERT_FIRST_REVISIONS, revisions)
+        self._connection.commit()
+
+    def _insert_many(self, statement: str, rows: list[tuple[Any, ...]]) -> None:
         cursor = self._connection.cursor()
         if self.dialect == "sqlite":
-            cursor.executemany(self._sql(_INSERT), rows)
+            cursor.executemany(self._sql(statement), rows)
         else:
-            values = _INSERT[: _INSERT.index("VALUES")] + "VALUES %s"
+            values = statement[: statement.index("VALUES")] + "VALUES %s"
             psycopg2.extras.execute_values(cursor, values, rows, page_size=1000)
-        self._connection.commit()
 
     def read(self, model_id: str, version_id: str, artifact_id: str) -> dict[str, Any]:
         row = self._execute(_FIND_VISIBLE, (artifact_id, model_id, version_id)).fetchone()
@@ -250,7 +312,36 @@ class RawStore:
 
     def delete(self, model_id: str, version_id: str, artifact_id: str) -> dict[str, Any]:
         row = self._execute(_DELETE, (artifact_id, model_id, version_id)).fetchone()
-        self._connection.commit()
         if row is None:
+            self._connection.commit()
             raise LookupError(artifact_id)
-        return self._artifact(row)
+        identifier, type_, timestamp, creator, version_pk, _, model_pk = row
+        if self.history:
+            marker = (model_pk, version_pk, identifier, type_, timestamp, creator)
+            self._record((*marker, None, None, None, None), deleted=True)
+        self._connection.commit()
+        return self._artifact(row[:6])
+
+    def size(self) -> tuple[int, int]:
+        """(bytes of the whole database, bytes of the revision table with its indexes)."""
+        if self.dialect == "sqlite":
+            self._connection.commit()
+            self._connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            pages = self._execute("PRAGMA page_count", ()).fetchone()[0]
+            page = self._execute("PRAGMA page_size", ()).fetchone()[0]
+            history = self._execute(
+                "SELECT coalesce(sum(pgsize), 0) FROM dbstat WHERE name = 'mlte_artifact_revision' "
+                "OR name IN (SELECT name FROM sqlite_master WHERE type = 'index' "
+                "AND tbl_name = 'mlte_artifact_revision')",
+                (),
+            ).fetchone()[0]
+        else:
+            pages, page = (
+                1,
+                self._execute("SELECT pg_database_size(current_database())", ()).fetchone()[0],
+            )
+            history = self._execute(
+                "SELECT pg_total_relation_size('mlte_artifact_revision')", ()
+            ).fetchone()[0]
+        self._end_read()
+        return int(pages) * int(page), int(history)

@@ -73,6 +73,31 @@ def _rows(result: Result) -> Iterator[tuple[str, ...]]:
             _ms(p95(t.raw)) if t.raw else "–",
             "–" if t.ratio is None else f"{t.ratio:.2f}×",
         )
+    if result.history is not None:
+        h = result.history
+        yield (
+            "write_artifact, history on (raw columns: history off)",
+            _ms(h.store_median),
+            _ms(p95(h.store)),
+            f"{h.throughput:,.0f} / {1 / (h.raw_median or 1):,.0f} calls/s on / off",
+            f"{h.statements_per_call:g} / {result.history_off_statements:g}",
+            _ms(h.raw_median),
+            _ms(p95(h.raw)),
+            "–" if h.ratio is None else f"{h.ratio:.2f}× on / off",
+        )
+    if result.store_bytes:
+        mb = 2**20
+        without = max(1, result.store_bytes - result.history_bytes)
+        yield (
+            "database size after the run, history on / off",
+            f"{result.store_bytes / mb:,.1f} MB",
+            f"{without / mb:,.1f} MB",
+            "",
+            "",
+            f"history {result.history_bytes / mb:,.1f} MB",
+            "",
+            f"{result.store_bytes / without:.2f}× on / off",
+        )
     yield (
         "fill: write_artifact, one call each",
         "",
@@ -179,6 +204,16 @@ def targets(run: Run) -> list[tuple[str, str, str, str, bool]]:
                             growth <= 1.5,
                         )
                     )
+        if large.history is not None and large.history.ratio is not None:
+            rows.append(
+                (
+                    backend,
+                    f"write_artifact history on vs off, {at}",
+                    "≤ 1.3×",
+                    f"{large.history.ratio:.2f}×",
+                    large.history.ratio <= 1.3,
+                )
+            )
         growth = large.stream_last_page_s / large.stream_first_page_s
         rows.append(
             (
@@ -269,6 +304,10 @@ def markdown(run: Run, previous: str) -> str:
         "statements the store sent, counted with SQLAlchemy's `before_cursor_execute` "
         "event (on SQLite this includes the store's explicit `BEGIN`; `COMMIT` is not a "
         "cursor statement). Store and raw calls alternate, so both see the same load. "
+        "The store runs with revision history on (its default) and the raw baseline "
+        "writes the same revision rows; the *history on / off* row alternates "
+        "`write_artifact` on one repository with history and one without, on the same "
+        "database, and the size row gives the database with and without its revision table. "
         "The workload and the baseline are described in the README's Performance section.",
         "",
     ]

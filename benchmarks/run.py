@@ -76,6 +76,12 @@ class Result:
     stream_total_s: float = 0.0
     stream_rss_growth: int = 0
     stream_count: int = 0
+    #: write_artifact with history on (store side) against history off (raw side), interleaved.
+    history: Timing | None = None
+    history_off_statements: float = 0.0
+    #: Bytes of the store's database after the run, and of its revision table.
+    store_bytes: int = 0
+    history_bytes: int = 0
 
 
 class Runner:
@@ -227,6 +233,8 @@ class Runner:
             list(victims),
         )
 
+        self._history_cost(store, n, result, label)
+
         store.create_version(MODEL, BULK_VERSION)
         _, raw_bulk = raw.create_parents(MODEL, BULK_VERSION)
         batch = [make_artifact(i, "bulk-") for i in range(s.bulk)]
@@ -238,7 +246,36 @@ class Runner:
             [batch],
             items=s.bulk,
         )
+        store_db = RawStore(store.engine.url.render_as_string(hide_password=False))
+        try:
+            result.store_bytes, result.history_bytes = store_db.size()
+        finally:
+            store_db.close()
         return result
+
+    def _history_cost(self, store: ArtifactRepository, n: int, result: Result, label: str) -> None:
+        """write_artifact with history on and off on the same database, calls alternating."""
+        plain = ArtifactRepository(store.engine, history=False)
+        counter = StatementCounter(store.engine)
+        off_statements: list[int] = []
+
+        def off(artifact: object) -> None:
+            before = counter.count
+            plain.write_artifact(MODEL, VERSION, artifact)  # type: ignore[arg-type]
+            off_statements.append(counter.count - before)
+
+        calls = self.settings.single_calls
+        artifacts = [make_artifact(n + 10 * calls + i) for i in range(2 * calls)]
+        pairs: list[object] = [(artifacts[2 * i], artifacts[2 * i + 1]) for i in range(calls)]
+        with self._task(f"{label}: history on vs off", calls) as tick:
+            result.history = Pair(counter, self.settings.budget_s).run(
+                Timing("write_artifact: history on vs off"),
+                lambda p: store.write_artifact(MODEL, VERSION, p[0]),  # type: ignore[index]
+                lambda p: off(p[1]),  # type: ignore[index]
+                pairs,
+                tick=tick,
+            )
+        result.history_off_statements = statistics.median(off_statements)
 
     def _stream(self, store: ArtifactRepository, result: Result, label: str) -> None:
         """Iterate every visible artifact: page times at the start and the end, memory growth.

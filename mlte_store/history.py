@@ -18,6 +18,7 @@ from functools import cache
 from typing import Any, cast
 
 from sqlalchemy import (
+    BindParameter,
     ColumnElement,
     Connection,
     Insert,
@@ -87,7 +88,7 @@ def _record_statement(model_level: bool, deleted: bool) -> Insert:
     Parameters: `r_owner` (the owner's key) and `r_<column>` for the header
     columns, `r_body` (content only), `r_digest` and `r_recorded_at`.
     """
-    owner = bindparam("r_owner")
+    owner: BindParameter[Any] = bindparam("r_owner")
     params = {name: bindparam(f"r_{name}", type_=_revision.c[name].type) for name in _RECORDED}
     source = select(
         (owner if model_level else null()).label("model_id"),

@@ -459,7 +459,7 @@ class ArtifactRepository:
             ),
         )
         excluded = statement.excluded
-        return statement.on_conflict_do_update(
+        upsert: Executable = statement.on_conflict_do_update(
             index_elements=[_artifact.c[key], _artifact.c.identifier],
             index_where=_artifact.c[key].isnot(None),
             set_={
@@ -473,6 +473,7 @@ class ArtifactRepository:
                 _artifact.c.creator.is_distinct_from(excluded.creator),
             ),
         ).returning(_artifact.c.id, _artifact.c.revision)
+        return upsert
 
     def _record_revision(
         self,
