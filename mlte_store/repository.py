@@ -6,9 +6,10 @@ connection. Existence is decided by constraints where it can be (insert, then
 translate the integrity error), and rows become pydantic entities before the
 transaction ends.
 
-Statements are built once per repository with named bind parameters and
-reused (`_statement`), so a call costs no SQL construction and SQLAlchemy's
-compiled cache always hits; filters of the same shape share one statement.
+Statements (built in `statements`) take named bind parameters and are built
+once per repository and reused (`_statement`), so a call costs no SQL
+construction and SQLAlchemy's compiled cache always hits; filters of the same
+shape share one statement.
 
 Order of listed artifacts: by identifier in code-point order (Python's
 `sorted()` order) and, for the same identifier at both levels, the
@@ -26,29 +27,19 @@ from typing import Any, NoReturn, TypeVar, cast
 
 from pydantic import ValidationError
 from sqlalchemy import (
-    ColumnElement,
     Connection,
     Engine,
-    Executable,
-    Select,
     Table,
     and_,
-    bindparam,
     delete,
-    exists,
-    func,
     insert,
-    literal,
-    null,
-    or_,
     select,
-    union_all,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 
 from mlte_store import history, migrate
+from mlte_store import statements as sql
 from mlte_store.casefold import search_document
 from mlte_store.engine import (
     SINGLE_STATEMENT_OPTION,
@@ -92,36 +83,12 @@ _CREATE_PARENTS_ATTEMPTS = 5
 #: A primary key value that no row has (keys start at 1).
 _NO_ROW = 0
 
-# Position of each level in the documented order for one identifier.
-_VERSION_RANK, _MODEL_RANK = 0, 1
+#: Most statements a repository keeps built (one per kind and filter shape).
+_STATEMENT_CACHE_SIZE = 256
 
 _model = cast(Table, ModelRow.__table__)
 _version = cast(Table, VersionRow.__table__)
 _artifact = cast(Table, ArtifactRow.__table__)
-
-#: The columns a deletion marker is recorded from: the owner, then the header.
-_RECORD_COLUMNS = (
-    _artifact.c.model_id,
-    _artifact.c.version_id,
-    *(_artifact.c[name] for name in history.HEADER_COLUMNS),
-)
-
-#: The columns an Artifact is rebuilt from, in this order.
-_ARTIFACT_COLUMNS = (
-    _artifact.c.identifier,
-    _artifact.c.type,
-    _artifact.c.timestamp,
-    _artifact.c.creator,
-    _artifact.c.version_id,
-    _artifact.c.body,
-)
-
-#: Most statements a repository keeps built (one per kind and filter shape).
-_STATEMENT_CACHE_SIZE = 256
-
-# Bind parameter names used in the cached statements.
-_P_MODEL, _P_VERSION, _P_ARTIFACT = "model_identifier", "version_identifier", "artifact_identifier"
-_P_MODEL_PK, _P_VERSION_PK = "model_pk", "version_pk"
 
 
 class ArtifactRepository:
@@ -359,13 +326,15 @@ class ArtifactRepository:
             identifiers = list(batch)
             removed: list[Sequence[Any]] = []
             for chunk in _chunks(identifiers, _IN_CHUNK):
-                visible = and_(_visible(model_pk, version_pk), _artifact.c.identifier.in_(chunk))
+                visible = and_(sql.visible(model_pk, version_pk), _artifact.c.identifier.in_(chunk))
                 if force:
                     removed.extend(
                         connection.execute(
                             delete(_artifact)
                             .where(visible)
-                            .returning(*_RECORD_COLUMNS, _artifact.c.digest, _artifact.c.revision)
+                            .returning(
+                                *sql.RECORD_COLUMNS, _artifact.c.digest, _artifact.c.revision
+                            )
                         )
                     )
                     continue
@@ -405,10 +374,10 @@ class ArtifactRepository:
         """Insert unless an artifact with the identifier is visible from the version."""
         model_level = owner["model_id"] is not None
         statement = self._statement(
-            ("insert new", model_level), lambda: _build_insert_new(model_level)
+            ("insert new", model_level), lambda: sql.insert_new(model_level)
         )
-        params = _value_params(values)
-        params.update({_P_MODEL_PK: model_pk, _P_VERSION_PK: version_pk})
+        params = sql.value_params(values)
+        params.update({sql.P_MODEL_PK: model_pk, sql.P_VERSION_PK: version_pk})
         try:
             written = connection.execute(statement, params).first()
         except IntegrityError as exc:
@@ -431,49 +400,22 @@ class ArtifactRepository:
         and body equal the current ones, so retried writes are idempotent.
         """
         model_level = owner["model_id"] is not None
-        params = _value_params(values)
-        params.update({_P_MODEL_PK: model_pk, _P_VERSION_PK: version_pk})
+        params = sql.value_params(values)
+        params.update({sql.P_MODEL_PK: model_pk, sql.P_VERSION_PK: version_pk})
         removed = connection.execute(
             self._statement(
-                ("delete other level", model_level), lambda: _build_delete_other(model_level)
+                ("delete other level", model_level), lambda: sql.delete_other_level(model_level)
             ),
             params,
         ).first()
         if removed is not None:
             self._record_deletion(connection, removed)
         statement = self._statement(
-            ("upsert", model_level), lambda: self._build_upsert(model_level)
+            ("upsert", model_level), lambda: sql.upsert(self._dialect, model_level)
         )
         written = connection.execute(statement, params).first()
         if written is not None:
             self._record_revision(connection, owner, values, written)
-
-    def _build_upsert(self, model_level: bool) -> Executable:
-        """INSERT ... ON CONFLICT DO UPDATE of an artifact at one level, only if it differs."""
-        key = "model_id" if model_level else "version_id"
-        statement = self._dialect_insert().values(
-            **_owner_values(model_level),
-            **{name: bindparam(f"v_{name}", type_=_artifact.c[name].type) for name in _VALUES},
-            revision=history.next_revision(
-                model_level, _owner_param(model_level), bindparam("v_identifier")
-            ),
-        )
-        excluded = statement.excluded
-        upsert: Executable = statement.on_conflict_do_update(
-            index_elements=[_artifact.c[key], _artifact.c.identifier],
-            index_where=_artifact.c[key].isnot(None),
-            set_={
-                **{name: excluded[name] for name in _VALUES},
-                "revision": _artifact.c.revision + 1,
-            },
-            where=or_(
-                _artifact.c.digest != excluded.digest,
-                _artifact.c.type != excluded.type,
-                _artifact.c.timestamp.is_distinct_from(excluded.timestamp),
-                _artifact.c.creator.is_distinct_from(excluded.creator),
-            ),
-        ).returning(_artifact.c.id, _artifact.c.revision)
-        return upsert
 
     def _record_revision(
         self,
@@ -487,7 +429,7 @@ class ArtifactRepository:
             history.record_write(connection, owner, values, written)
 
     def _record_deletion(self, connection: Connection, removed: Sequence[Any]) -> None:
-        """Record a deletion marker for a removed row (_RECORD_COLUMNS), if history is on."""
+        """Record a deletion marker for a removed row (sql.RECORD_COLUMNS), if history is on."""
         if self._keep_history:
             model_pk, version_pk, *header = removed
             history.record_revision(
@@ -520,8 +462,8 @@ class ArtifactRepository:
         artifact_id = _identifier(artifact_id, "artifact identifier")
         with self._transaction(write=False, single=True) as connection:
             row = connection.execute(
-                self._statement("find visible", self._find_visible),
-                _lookup(model_id, version_id, artifact_id),
+                self._statement("find visible", sql.find_visible),
+                sql.lookup(model_id, version_id, artifact_id),
             ).first()
             if row is None:
                 self._raise_missing(connection, model_id, version_id, artifact_id)
@@ -534,7 +476,7 @@ class ArtifactRepository:
         model_id, version_id = _parents(model_id, version_id)
         limit, offset = _paging(limit, offset)
         with self._transaction(write=False, single=True) as connection:
-            rows = self._page(connection, _lookup(model_id, version_id), None, limit, offset)
+            rows = self._page(connection, sql.lookup(model_id, version_id), None, limit, offset)
             return self._found(connection, rows, model_id, version_id)
 
     def search_artifacts(
@@ -558,7 +500,7 @@ class ArtifactRepository:
             _, offset = _paging(0, offset)
         with self._transaction(write=False, single=True) as connection:
             rows = self._page(
-                connection, _lookup(model_id, version_id), query.filter, limit, offset
+                connection, sql.lookup(model_id, version_id), query.filter, limit, offset
             )
             return self._found(connection, rows, model_id, version_id)
 
@@ -599,7 +541,7 @@ class ArtifactRepository:
         after: tuple[str, int] | None = None
         while True:
             with self._transaction(write=False) as connection:
-                owners = {_P_MODEL_PK: model_pk, _P_VERSION_PK: version_pk}
+                owners = {sql.P_MODEL_PK: model_pk, sql.P_VERSION_PK: version_pk}
                 rows = self._page(connection, owners, query.filter, page_size, 0, after).all()
             for row in rows:
                 yield _to_artifact(row)
@@ -608,7 +550,7 @@ class ArtifactRepository:
             last = _to_artifact(rows[-1]).header
             after = (
                 last.identifier,
-                _MODEL_RANK if last.level == ArtifactLevel.MODEL else _VERSION_RANK,
+                sql.MODEL_RANK if last.level == ArtifactLevel.MODEL else sql.VERSION_RANK,
             )
 
     def count_artifacts(
@@ -623,13 +565,9 @@ class ArtifactRepository:
             condition = compile_filter(query.filter, self._dialect, params)
             statement = self._statement(
                 ("count", shape),
-                lambda: (
-                    select(func.count())
-                    .select_from(_artifact)
-                    .where(_visible(*_parent_keys(by_name=True)), condition)
-                ),
+                lambda: sql.count(condition),
             )
-            params.values.update(_lookup(model_id, version_id))
+            params.values.update(sql.lookup(model_id, version_id))
             count = int(connection.execute(statement, params.values).scalar_one())
             if count == 0:
                 self._version_pks(connection, model_id, version_id)  # ErrorNotFound if missing
@@ -641,13 +579,13 @@ class ArtifactRepository:
         artifact_id = _identifier(artifact_id, "artifact identifier")
         with self._transaction(write=True) as connection:
             row = connection.execute(
-                self._statement("delete visible", self._build_delete_visible),
-                _lookup(model_id, version_id, artifact_id),
+                self._statement("delete visible", sql.delete_visible),
+                sql.lookup(model_id, version_id, artifact_id),
             ).first()
             if row is None:
                 self._raise_missing(connection, model_id, version_id, artifact_id)
-            self._record_deletion(connection, row[len(_ARTIFACT_COLUMNS) :])
-            return _to_artifact(row[: len(_ARTIFACT_COLUMNS)])
+            self._record_deletion(connection, row[len(sql.ARTIFACT_COLUMNS) :])
+            return _to_artifact(row[: len(sql.ARTIFACT_COLUMNS)])
 
     # -- artifacts: history -------------------------------------------------------
 
@@ -837,12 +775,6 @@ class ArtifactRepository:
             statement = self._statements[key] = build()
         return statement
 
-    def _dialect_insert(self, table: Table = _artifact) -> Any:
-        """INSERT with the dialect's ON CONFLICT support (PostgreSQL or SQLite)."""
-        if self._dialect == "postgresql":
-            return postgresql.insert(table)
-        return sqlite.insert(table)
-
     def _model_pk(self, connection: Connection, model_id: str) -> int:
         pk = connection.execute(
             select(_model.c.id).where(_model.c.identifier == model_id)
@@ -856,25 +788,9 @@ class ArtifactRepository:
     ) -> tuple[int, int]:
         """(model pk, version pk); ErrorNotFound naming the model or the version."""
         row = connection.execute(
-            self._statement("parents", self._parents_query), _lookup(model_id, version_id)
+            self._statement("parents", sql.parents_or_model), sql.lookup(model_id, version_id)
         ).first()
         return self._checked_parents(row, model_id, version_id)
-
-    @staticmethod
-    def _parents_query() -> Select[Any]:
-        return (
-            select(_model.c.id, _version.c.id)
-            .select_from(
-                _model.outerjoin(
-                    _version,
-                    and_(
-                        _version.c.model_id == _model.c.id,
-                        _version.c.identifier == bindparam(_P_VERSION),
-                    ),
-                )
-            )
-            .where(_model.c.identifier == bindparam(_P_MODEL))
-        )
 
     @staticmethod
     def _checked_parents(
@@ -910,23 +826,10 @@ class ArtifactRepository:
         by BEGIN IMMEDIATE.)
         """
 
-        def build() -> Select[Any]:
-            statement = (
-                select(_model.c.id, _version.c.id)
-                .join(_version, _version.c.model_id == _model.c.id)
-                .where(
-                    _model.c.identifier == bindparam(_P_MODEL),
-                    _version.c.identifier == bindparam(_P_VERSION),
-                )
-            )
-            if self._dialect == "postgresql":
-                statement = statement.with_for_update(
-                    of=[_model, _version], read=not model_level, key_share=model_level
-                )
-            return statement
-
-        statement = self._statement(("lock parents", model_level), build)
-        params = _lookup(model_id, version_id)
+        statement = self._statement(
+            ("lock parents", model_level), lambda: sql.lock_parents(self._dialect, model_level)
+        )
+        params = sql.lookup(model_id, version_id)
         for _ in range(_CREATE_PARENTS_ATTEMPTS):
             row = connection.execute(statement, params).first()
             if row is not None:
@@ -950,7 +853,7 @@ class ArtifactRepository:
         another's uncommitted version, so two writers never wait for each other.
         """
         connection.execute(
-            self._dialect_insert(_model)
+            sql.dialect_insert(self._dialect, _model)
             .values(identifier=model_id)
             .on_conflict_do_nothing(index_elements=[_model.c.identifier])
         )
@@ -961,7 +864,7 @@ class ArtifactRepository:
         if model_pk is None:  # deleted meanwhile; the caller tries again
             return
         connection.execute(
-            self._dialect_insert(_version)
+            sql.dialect_insert(self._dialect, _version)
             .values(model_id=model_pk, identifier=version_id)
             .on_conflict_do_nothing(index_elements=[_version.c.model_id, _version.c.identifier])
         )
@@ -985,40 +888,6 @@ class ArtifactRepository:
             raise ErrorNotFound(f"{describe(model_id)} not found")
         versions = [Version(identifier=row[1]) for row in rows if row[1] is not None]
         return Model(identifier=model_id, versions=versions)
-
-    @staticmethod
-    def _find_visible() -> Select[Any]:
-        """The artifact `read_artifact` returns: version-level first, then model-level."""
-        return (
-            select(*_ARTIFACT_COLUMNS)
-            .select_from(
-                _model.join(_version, _version.c.model_id == _model.c.id).join(
-                    _artifact,
-                    and_(
-                        _artifact.c.identifier == bindparam(_P_ARTIFACT),
-                        or_(
-                            _artifact.c.version_id == _version.c.id,
-                            _artifact.c.model_id == _model.c.id,
-                        ),
-                    ),
-                )
-            )
-            .where(
-                _model.c.identifier == bindparam(_P_MODEL),
-                _version.c.identifier == bindparam(_P_VERSION),
-            )
-            .order_by(_artifact.c.version_id.is_(None))
-            .limit(1)
-        )
-
-    @classmethod
-    def _build_delete_visible(cls) -> Executable:
-        target = cls._find_visible().with_only_columns(_artifact.c.id).scalar_subquery()
-        return (
-            delete(_artifact)
-            .where(_artifact.c.id == target)
-            .returning(*_ARTIFACT_COLUMNS, *_RECORD_COLUMNS)
-        )
 
     def _found(
         self, connection: Connection, rows: Any, model_id: str, version_id: str
@@ -1053,10 +922,10 @@ class ArtifactRepository:
         condition = None if filter is None else compile_filter(filter, self._dialect, params)
         shape = None if filter is None else filter_shape(filter)
         after_rank = None if after is None else after[1]
-        by_name = _P_MODEL in owners
+        by_name = sql.P_MODEL in owners
         statement = self._statement(
             ("page", shape, limit is not None, after_rank, by_name),
-            lambda: self._visible_page(condition, limit is not None, after_rank, by_name),
+            lambda: sql.visible_page(condition, limit is not None, after_rank, by_name),
         )
         values = params.values
         values.update(owners)
@@ -1067,132 +936,8 @@ class ArtifactRepository:
             values["page_after"] = after[0]
         return connection.execute(statement, values)
 
-    @staticmethod
-    def _visible_page(
-        condition: ColumnElement[bool] | None,
-        limited: bool,
-        after_rank: int | None,
-        by_name: bool,
-    ) -> Select[Any]:
-        """Visible artifacts in the documented order, as a merge of two index-ordered parts.
-
-        Each part (the version's own, the model's model-level ones) is read in
-        identifier order from its unique index and cut at offset + limit, so a
-        page never sorts or loads the whole set. With `after_rank` the page is
-        a keyset page: it starts after (page_after, after_rank), the
-        identifier and level rank of the last artifact already seen.
-        """
-        model_key, version_key = _parent_keys(by_name)
-        parts = []
-        for level_rank, owned in (
-            (_VERSION_RANK, _artifact.c.version_id == version_key),
-            (_MODEL_RANK, _artifact.c.model_id == model_key),
-        ):
-            part = select(*_ARTIFACT_COLUMNS, literal(level_rank).label("level_rank")).where(owned)
-            if condition is not None:
-                part = part.where(condition)
-            if after_rank is not None:
-                after = bindparam("page_after", type_=_artifact.c.identifier.type)
-                if level_rank > after_rank:
-                    part = part.where(_artifact.c.identifier >= after)
-                else:
-                    part = part.where(_artifact.c.identifier > after)
-            part = part.order_by(_artifact.c.identifier)
-            if limited:
-                part = part.limit(bindparam("page_cut"))
-            parts.append(select(part.subquery()))
-        merged = union_all(*parts).subquery()
-        page = (
-            select(*(merged.c[column.name] for column in _ARTIFACT_COLUMNS))
-            .order_by(merged.c.identifier, merged.c.level_rank)
-            .offset(bindparam("page_offset"))
-        )
-        return page.limit(bindparam("page_limit")) if limited else page
-
-
-def _parent_keys(by_name: bool) -> tuple[Any, Any]:
-    """(model key, version key) for a statement: bound keys, or subqueries resolving the
-    identifiers (`_lookup`); both are NULL, so nothing matches, if the version is missing."""
-    if not by_name:
-        return bindparam(_P_MODEL_PK), bindparam(_P_VERSION_PK)
-    parents = (
-        select(_model.c.id, _version.c.id)
-        .join(_version, _version.c.model_id == _model.c.id)
-        .where(
-            _model.c.identifier == bindparam(_P_MODEL),
-            _version.c.identifier == bindparam(_P_VERSION),
-        )
-    )
-    return (
-        parents.with_only_columns(_model.c.id).scalar_subquery(),
-        parents.with_only_columns(_version.c.id).scalar_subquery(),
-    )
-
-
-# -- write statements (built once per repository, see `_statement`) ------------------
-
-#: The artifact columns a write sets from its values (bound as `v_<column>`).
-_VALUES = ("identifier", "type", "timestamp", "creator", "body", "digest", "search")
-
-
-def _value_params(values: Mapping[str, Any]) -> dict[str, Any]:
-    """A write's row values as the `v_<column>` parameters of the write statements."""
-    return {f"v_{name}": values[name] for name in _VALUES}
-
-
-def _owner_param(model_level: bool) -> Any:
-    return bindparam(_P_MODEL_PK if model_level else _P_VERSION_PK)
-
-
-def _owner_values(model_level: bool) -> dict[str, Any]:
-    """The owner columns of an artifact row at a level: one key bound, the other NULL."""
-    owner = _owner_param(model_level)
-    return {
-        "model_id": owner if model_level else null(),
-        "version_id": null() if model_level else owner,
-    }
-
-
-def _build_insert_new(model_level: bool) -> Executable:
-    """INSERT ... SELECT of an artifact unless one with its identifier is visible."""
-    identifier = bindparam("v_identifier", type_=_artifact.c.identifier.type)
-    source = select(
-        *(value.label(name) for name, value in _owner_values(model_level).items()),
-        *(bindparam(f"v_{name}", type_=_artifact.c[name].type).label(name) for name in _VALUES),
-        history.next_revision(model_level, _owner_param(model_level), identifier).label("revision"),
-    ).where(
-        ~exists().where(
-            _visible(bindparam(_P_MODEL_PK), bindparam(_P_VERSION_PK)),
-            _artifact.c.identifier == identifier,
-        )
-    )
-    return (
-        insert(_artifact)
-        .from_select(["model_id", "version_id", *_VALUES, "revision"], source)
-        .returning(_artifact.c.id, _artifact.c.revision)
-    )
-
-
-def _build_delete_other(model_level: bool) -> Executable:
-    """DELETE of the artifact with the identifier at the other level, returning it."""
-    other = (
-        _artifact.c.version_id == bindparam(_P_VERSION_PK)
-        if model_level
-        else _artifact.c.model_id == bindparam(_P_MODEL_PK)
-    )
-    return (
-        delete(_artifact)
-        .where(other, _artifact.c.identifier == bindparam("v_identifier"))
-        .returning(*_RECORD_COLUMNS)
-    )
-
 
 # -- input checking and row conversion ---------------------------------------------
-
-
-def _visible(model_pk: Any, version_pk: Any) -> ColumnElement[bool]:
-    """Artifacts visible from a version: its own and its model's model-level ones."""
-    return or_(_artifact.c.version_id == version_pk, _artifact.c.model_id == model_pk)
 
 
 def _row_values(artifact: Artifact, model_pk: int | None, version_pk: int | None) -> dict[str, Any]:
@@ -1210,14 +955,6 @@ def _row_values(artifact: Artifact, model_pk: int | None, version_pk: int | None
         "digest": body_digest(artifact.body),
         "search": search_document(artifact.to_json()),
     }
-
-
-def _lookup(model_id: str, version_id: str, artifact_id: str | None = None) -> dict[str, str]:
-    """Parameters naming a version (and an artifact) for the cached lookup statements."""
-    params = {_P_MODEL: model_id, _P_VERSION: version_id}
-    if artifact_id is not None:
-        params[_P_ARTIFACT] = artifact_id
-    return params
 
 
 _T = TypeVar("_T")
