@@ -81,75 +81,88 @@ def next_revision(model_level: bool, owner: Any, identifier: Any) -> ScalarSelec
     )
 
 
-@cache
-def _record_statement(model_level: bool, deleted: bool) -> Insert:
-    """INSERT ... SELECT of one revision, numbered from the history it sees; cached.
+_RECORD_COLUMNS = [
+    "model_id",
+    "version_id",
+    *HEADER_COLUMNS,
+    "revision",
+    "body",
+    "digest",
+    "deleted",
+    "recorded_at",
+]
 
-    Parameters: `r_owner` (the owner's key) and `r_<column>` for the header
-    columns, `r_body` (content only), `r_digest` and `r_recorded_at`.
+
+def _numbered(model_level: bool, owner: Any, identifier: Any) -> Any:
+    return next_revision(model_level, owner, identifier).label("revision")
+
+
+@cache
+def _marker_statement(model_level: bool) -> Insert:
+    """INSERT ... SELECT of a deletion marker, numbered from the history it sees; cached.
+
+    Parameters: `r_owner` (the owner's key), `r_<column>` for the header
+    columns, and `r_recorded_at`.
     """
     owner: BindParameter[Any] = bindparam("r_owner")
-    params = {name: bindparam(f"r_{name}", type_=_revision.c[name].type) for name in _RECORDED}
+    header = {name: bindparam(f"r_{name}", type_=_revision.c[name].type) for name in HEADER_COLUMNS}
     source = select(
         (owner if model_level else null()).label("model_id"),
         (null() if model_level else owner).label("version_id"),
-        *(params[name].label(name) for name in HEADER_COLUMNS),
-        (func.coalesce(func.max(_revision.c.revision), 0) + 1).label("revision"),
-        (null() if deleted else params["body"]).label("body"),
-        params["digest"].label("digest"),
-        (true() if deleted else false()).label("deleted"),
-        params["recorded_at"].label("recorded_at"),
-    ).where(
-        (_revision.c.model_id if model_level else _revision.c.version_id) == owner,
-        _revision.c.identifier == params["identifier"],
+        *(header[name].label(name) for name in HEADER_COLUMNS),
+        _numbered(model_level, owner, header["identifier"]),
+        null().label("body"),
+        null().label("digest"),
+        true().label("deleted"),
+        bindparam("r_recorded_at", type_=_revision.c.recorded_at.type).label("recorded_at"),
     )
-    columns = ["model_id", "version_id", *HEADER_COLUMNS]
-    columns += ["revision", "body", "digest", "deleted", "recorded_at"]
-    return insert(_revision).from_select(columns, source).returning(_revision.c.revision)
+    return insert(_revision).from_select(_RECORD_COLUMNS, source).returning(_revision.c.revision)
 
 
-#: The columns bound by name in `_record_statement`.
-_RECORDED = (*HEADER_COLUMNS, "body", "digest", "recorded_at")
+@cache
+def _copy_statement(model_level: bool) -> Insert:
+    """INSERT ... SELECT of the artifact row `r_row` as a revision, numbered from the
+    history it sees; cached. The body is copied by the database, not sent again."""
+    owner = _artifact.c.model_id if model_level else _artifact.c.version_id
+    source = select(
+        _artifact.c.model_id,
+        _artifact.c.version_id,
+        *(_artifact.c[name] for name in HEADER_COLUMNS),
+        _numbered(model_level, owner, _artifact.c.identifier),
+        _artifact.c.body,
+        _artifact.c.digest,
+        false().label("deleted"),
+        bindparam("r_recorded_at", type_=_revision.c.recorded_at.type).label("recorded_at"),
+    ).where(_artifact.c.id == bindparam("r_row"))
+    return insert(_revision).from_select(_RECORD_COLUMNS, source).returning(_revision.c.revision)
 
 
-def record_revision(
-    connection: Connection,
-    owner: Mapping[str, int | None],
-    header: Mapping[str, Any],
-    body: Any | None,
-    digest: str | None,
+def record_deletion(
+    connection: Connection, owner: Mapping[str, int | None], header: Mapping[str, Any]
 ) -> int:
-    """Record a revision (content, or a deletion marker if `body` is None); return its number.
-
-    `header` holds the HEADER_COLUMNS values. One INSERT ... SELECT that
-    numbers the revision from the history it sees.
-    """
+    """Record a deletion marker of the artifact whose header (HEADER_COLUMNS) is given."""
     model_level = owner.get("model_id") is not None
     params = {f"r_{name}": header[name] for name in HEADER_COLUMNS}
     params.update(
         r_owner=owner["model_id"] if model_level else owner["version_id"],
-        r_body=body,
-        r_digest=digest,
         r_recorded_at=datetime.now(timezone.utc),
     )
-    statement = _record_statement(model_level, body is None)
-    return int(connection.execute(statement, params).scalar_one())
+    return int(connection.execute(_marker_statement(model_level), params).scalar_one())
 
 
 def record_write(
-    connection: Connection,
-    owner: Mapping[str, int | None],
-    values: Mapping[str, Any],
-    written: Sequence[Any],
+    connection: Connection, owner: Mapping[str, int | None], written: Sequence[Any]
 ) -> None:
-    """Record the write of `values` whose artifact row came back as (id, revision).
+    """Record the write of the artifact row that came back as (id, revision).
 
     Normally the row already carries the number the history gives; when it
     does not (a deletion committed while this write waited, or writes made
     with history off), the row is corrected to the recorded number.
     """
     row_pk, row_revision = written
-    recorded = record_revision(connection, owner, values, values["body"], values["digest"])
+    params = {"r_row": row_pk, "r_recorded_at": datetime.now(timezone.utc)}
+    statement = _copy_statement(owner.get("model_id") is not None)
+    recorded = int(connection.execute(statement, params).scalar_one())
     if recorded != row_revision:
         connection.execute(
             update(_artifact).where(_artifact.c.id == row_pk).values(revision=recorded)
@@ -224,19 +237,52 @@ def _level_key(owner: Mapping[str, Any], identifier: str) -> tuple[str, str]:
 
 
 def insert_revisions(connection: Connection, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert revisions already numbered (bulk writes, serialised by the model lock)."""
+    """Insert revisions already numbered (bulk writes, serialised by the model lock).
+
+    Content revisions are copied from the artifact rows just written (which
+    carry the same numbers), per owner, so bodies are not sent twice.
+    """
     recorded_at = datetime.now(timezone.utc)
-    contents = [{**row, "recorded_at": recorded_at} for row in rows if not row["deleted"]]
+    copied: dict[tuple[bool, int], list[str]] = {}
+    for row in rows:
+        if not row["deleted"]:
+            model_level = row["model_id"] is not None
+            owner = row["model_id"] if model_level else row["version_id"]
+            copied.setdefault((model_level, owner), []).append(row["identifier"])
+    for (model_level, owner), identifiers in copied.items():
+        connection.execute(
+            _copy_many_statement(model_level),
+            {"r_owner": owner, "r_identifiers": identifiers, "r_recorded_at": recorded_at},
+        )
     # A marker's body must be SQL NULL, not the JSON null a None parameter becomes.
     markers = [
         {**{k: v for k, v in row.items() if k != "body"}, "recorded_at": recorded_at}
         for row in rows
         if row["deleted"]
     ]
-    if contents:
-        connection.execute(insert(_revision), contents)
     if markers:
         connection.execute(insert(_revision).values(body=null()), markers)
+
+
+@cache
+def _copy_many_statement(model_level: bool) -> Insert:
+    """INSERT ... SELECT of an owner's artifact rows `r_identifiers` as revisions with
+    the numbers the rows carry; cached."""
+    owner = _artifact.c.model_id if model_level else _artifact.c.version_id
+    source = select(
+        _artifact.c.model_id,
+        _artifact.c.version_id,
+        *(_artifact.c[name] for name in HEADER_COLUMNS),
+        _artifact.c.revision,
+        _artifact.c.body,
+        _artifact.c.digest,
+        false().label("deleted"),
+        bindparam("r_recorded_at", type_=_revision.c.recorded_at.type).label("recorded_at"),
+    ).where(
+        owner == bindparam("r_owner"),
+        _artifact.c.identifier.in_(bindparam("r_identifiers", expanding=True)),
+    )
+    return insert(_revision).from_select(_RECORD_COLUMNS, source)
 
 
 def revision_row(

@@ -129,32 +129,36 @@ def check_json_value(value: Any, what: str = "body") -> None:
 def _plain_json(value: Any) -> bool:
     """Whether `check_json_value` accepts the value: the same rules, without paths.
 
-    The fast walk of every write; only exact JSON types pass (anything else,
-    e.g. a subclass, is left to `check_json_value`'s detailed walk to judge).
+    The fast walk of every write: scalars are checked where they are found,
+    only containers go on the stack. Only exact JSON types pass (anything
+    else, e.g. a subclass, is left to `check_json_value`'s detailed walk).
     """
-    stack: list[tuple[Any, int]] = [(value, 0)]
+    stack: list[tuple[Any, int]] = [([value], -1)]
     while stack:
-        item, depth = stack.pop()
-        kind = type(item)
-        if kind is dict:
-            if depth >= MAX_BODY_DEPTH:
-                return False
-            for key, child in item.items():
-                if type(key) is not str or not _storable_text(key):
-                    return False
-                stack.append((child, depth + 1))
-        elif kind is list:
-            if depth >= MAX_BODY_DEPTH:
-                return False
-            stack.extend((child, depth + 1) for child in item)
-        elif kind is str:
-            if not _storable_text(item):
-                return False
-        elif kind is float:
-            if not math.isfinite(item):
-                return False
-        elif not (item is None or kind is int or kind is bool):
+        container, depth = stack.pop()
+        if depth >= MAX_BODY_DEPTH:
             return False
+        if type(container) is dict:
+            for key in container:
+                if type(key) is not str or "\x00" in key:
+                    return False
+                if not key.isascii() and not _storable_text(key):
+                    return False
+            children: Any = container.values()
+        else:
+            children = container
+        for child in children:
+            kind = type(child)
+            if kind is str:
+                if "\x00" in child or (not child.isascii() and not _storable_text(child)):
+                    return False
+            elif kind is dict or kind is list:
+                stack.append((child, depth + 1))
+            elif kind is float:
+                if not math.isfinite(child):
+                    return False
+            elif not (child is None or kind is int or kind is bool):
+                return False
     return True
 
 

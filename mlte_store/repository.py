@@ -384,7 +384,7 @@ class ArtifactRepository:
             raise ErrorAlreadyExists(f"{where} already exists") from exc
         if written is None:
             raise ErrorAlreadyExists(f"{where} already exists")
-        self._record_revision(connection, owner, values, written)
+        self._record_revision(connection, owner, written)
 
     def _replace_artifact(
         self,
@@ -415,29 +415,23 @@ class ArtifactRepository:
         )
         written = connection.execute(statement, params).first()
         if written is not None:
-            self._record_revision(connection, owner, values, written)
+            self._record_revision(connection, owner, written)
 
     def _record_revision(
-        self,
-        connection: Connection,
-        owner: dict[str, int | None],
-        values: dict[str, Any],
-        written: Sequence[Any],
+        self, connection: Connection, owner: dict[str, int | None], written: Sequence[Any]
     ) -> None:
-        """Record the write of `values` (row came back as (id, revision)), if history is on."""
+        """Record the write of the row that came back as (id, revision), if history is on."""
         if self._keep_history:
-            history.record_write(connection, owner, values, written)
+            history.record_write(connection, owner, written)
 
     def _record_deletion(self, connection: Connection, removed: Sequence[Any]) -> None:
-        """Record a deletion marker for a removed row (sql.RECORD_COLUMNS), if history is on."""
+        """Record a deletion marker for a removed row (RECORD_COLUMNS), if history is on."""
         if self._keep_history:
             model_pk, version_pk, *header = removed
-            history.record_revision(
+            history.record_deletion(
                 connection,
                 {"model_id": model_pk, "version_id": version_pk},
                 dict(zip(history.HEADER_COLUMNS, header, strict=True)),
-                None,
-                None,
             )
 
     # -- artifacts: reading ------------------------------------------------------
