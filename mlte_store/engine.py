@@ -77,8 +77,35 @@ def create_engine(
         return engine
     engine = sa_create_engine(resolved, **kwargs)
     if resolved.get_backend_name() == "postgresql":
-        event.listen(engine, "checkout", _drop_closed_connections)
+        configure_postgresql(engine)
     return engine
+
+
+#: Connection info key: a one-item list counting the statements completed on the
+#: connection since the repository last reset it (see `configure_postgresql`).
+STATEMENTS_DONE = "mlte_store_statements_done"
+
+_configured_postgresql: weakref.WeakSet[Engine] = weakref.WeakSet()
+
+
+def configure_postgresql(engine: Engine) -> None:
+    """Install the checkout check and the statement count the store relies on. Idempotent.
+
+    The count lets the repository tell a connection lost before its first
+    statement completed (nothing can have been written: the call is safely
+    retried once) from one lost later (the caller must decide).
+    """
+    if engine in _configured_postgresql:
+        return
+    _configured_postgresql.add(engine)
+    event.listen(engine, "checkout", _drop_closed_connections)
+    event.listen(engine, "after_cursor_execute", _count_statement)
+
+
+def _count_statement(connection: Connection, *_: Any) -> None:
+    done = connection.info.get(STATEMENTS_DONE)
+    if done is not None:
+        done[0] += 1
 
 
 def _drop_closed_connections(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
@@ -132,6 +159,8 @@ def configure_sqlite(engine: Engine, *, foreign_keys: bool = True) -> None:
                 cursor.execute("PRAGMA journal_mode = WAL")
         finally:
             cursor.close()
+
+    event.listen(engine, "after_cursor_execute", _count_statement)
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:

@@ -18,12 +18,13 @@ version-level artifact first.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from types import TracebackType
-from typing import Any, NoReturn, TypeVar, cast
+from typing import Any, Concatenate, NoReturn, ParamSpec, TypeVar, cast
 
 from pydantic import ValidationError
 from sqlalchemy import (
@@ -43,7 +44,9 @@ from mlte_store import statements as sql
 from mlte_store.casefold import search_document
 from mlte_store.engine import (
     SINGLE_STATEMENT_OPTION,
+    STATEMENTS_DONE,
     WRITE_OPTION,
+    configure_postgresql,
     configure_sqlite,
     create_engine,
 )
@@ -91,6 +94,36 @@ _version = cast(Table, VersionRow.__table__)
 _artifact = cast(Table, ArtifactRow.__table__)
 
 
+class _LostBeforeAnyStatement(ErrorDatabase):
+    """The connection was lost before a statement of the call completed: nothing was sent
+    successfully, so nothing can have been written and the call may run again."""
+
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _retried(
+    method: Callable[Concatenate[ArtifactRepository, _P], _R],
+) -> Callable[Concatenate[ArtifactRepository, _P], _R]:
+    """Run a repository call again, once, if its connection was lost before its first statement.
+
+    This replaces the pool's pre-ping round trip: a pooled connection the
+    server closed is usually dropped at checkout (`engine`); one that dies
+    unnoticed fails at its first statement and the call runs again on a
+    fresh connection. A connection lost later is the caller's ErrorDatabase.
+    """
+
+    @functools.wraps(method)
+    def call(self: ArtifactRepository, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+        try:
+            return method(self, *args, **kwargs)
+        except _LostBeforeAnyStatement:
+            return method(self, *args, **kwargs)
+
+    return call
+
+
 class ArtifactRepository:
     """MLTE's artifact store over one SQL database (PostgreSQL or SQLite).
 
@@ -111,6 +144,8 @@ class ArtifactRepository:
             self._owns_engine = False
             if url_or_engine.dialect.name == "sqlite":
                 configure_sqlite(url_or_engine)
+            elif url_or_engine.dialect.name == "postgresql":
+                configure_postgresql(url_or_engine)
         else:
             self._engine = create_engine(url_or_engine)
             self._owns_engine = True
@@ -152,6 +187,7 @@ class ArtifactRepository:
 
     # -- models ------------------------------------------------------------------
 
+    @_retried
     def create_model(self, model: Model | str) -> Model:
         """Create a model (and any versions it lists); ErrorAlreadyExists if it exists."""
         new_model: Model = _entity(Model, model)
@@ -168,18 +204,21 @@ class ArtifactRepository:
                 self._insert_version(connection, model_pk, new_model.identifier, version.identifier)
             return self._read_model(connection, new_model.identifier)
 
+    @_retried
     def read_model(self, model_id: str) -> Model:
         """The model with its versions (sorted by identifier)."""
         model_id = _identifier(model_id, "model identifier")
         with self._transaction(write=False) as connection:
             return self._read_model(connection, model_id)
 
+    @_retried
     def list_models(self) -> list[str]:
         """Every model's identifier, sorted."""
         with self._transaction(write=False) as connection:
             rows = connection.execute(select(_model.c.identifier).order_by(_model.c.identifier))
             return list(rows.scalars())
 
+    @_retried
     def delete_model(self, model_id: str) -> Model:
         """Delete a model with its versions and all their artifacts; return what was deleted."""
         model_id = _identifier(model_id, "model identifier")
@@ -190,6 +229,7 @@ class ArtifactRepository:
 
     # -- versions ----------------------------------------------------------------
 
+    @_retried
     def create_version(self, model_id: str, version: Version | str) -> Version:
         """Create a version of an existing model; ErrorAlreadyExists if it exists."""
         model_id = _identifier(model_id, "model identifier")
@@ -199,6 +239,7 @@ class ArtifactRepository:
             self._insert_version(connection, model_pk, model_id, new_version.identifier)
             return new_version
 
+    @_retried
     def read_version(self, model_id: str, version_id: str) -> Version:
         """The version, or ErrorNotFound naming what is missing."""
         model_id, version_id = _parents(model_id, version_id)
@@ -206,12 +247,14 @@ class ArtifactRepository:
             self._version_pks(connection, model_id, version_id)
             return Version(identifier=version_id)
 
+    @_retried
     def list_versions(self, model_id: str) -> list[str]:
         """The identifiers of a model's versions, sorted."""
         model_id = _identifier(model_id, "model identifier")
         with self._transaction(write=False) as connection:
             return [v.identifier for v in self._read_model(connection, model_id).versions]
 
+    @_retried
     def delete_version(self, model_id: str, version_id: str) -> Version:
         """Delete a version and its version-level artifacts; return the deleted version."""
         model_id, version_id = _parents(model_id, version_id)
@@ -222,6 +265,7 @@ class ArtifactRepository:
 
     # -- artifacts: writing ------------------------------------------------------
 
+    @_retried
     def write_artifact_with_header(
         self,
         model_id: str,
@@ -239,6 +283,7 @@ class ArtifactRepository:
             self._write_one(connection, model_id, version_id, stamped, force, parents)
         return stamped
 
+    @_retried
     def write_artifact(
         self,
         model_id: str,
@@ -319,6 +364,13 @@ class ArtifactRepository:
             batch[identifier] = checked
         if not batch:
             return 0
+        return self._write_batch(model_id, version_id, batch, force, parents)
+
+    @_retried
+    def _write_batch(
+        self, model_id: str, version_id: str, batch: dict[str, Artifact], force: bool, parents: bool
+    ) -> int:
+        """The transaction of `write_artifacts`, on the validated batch."""
         with self._transaction(write=True) as connection:
             model_pk, version_pk = self._lock_parents(
                 connection, model_id, version_id, True, create=parents
@@ -436,6 +488,7 @@ class ArtifactRepository:
 
     # -- artifacts: reading ------------------------------------------------------
 
+    @_retried
     def read_artifact(
         self,
         model_id: str,
@@ -463,6 +516,7 @@ class ArtifactRepository:
                 self._raise_missing(connection, model_id, version_id, artifact_id)
             return _to_artifact(row)
 
+    @_retried
     def read_artifacts(
         self, model_id: str, version_id: str, limit: int = 100, offset: int = 0
     ) -> list[Artifact]:
@@ -473,6 +527,7 @@ class ArtifactRepository:
             rows = self._page(connection, sql.lookup(model_id, version_id), None, limit, offset)
             return self._found(connection, rows, model_id, version_id)
 
+    @_retried
     def search_artifacts(
         self,
         model_id: str,
@@ -547,6 +602,7 @@ class ArtifactRepository:
                 sql.MODEL_RANK if last.level == ArtifactLevel.MODEL else sql.VERSION_RANK,
             )
 
+    @_retried
     def count_artifacts(
         self, model_id: str, version_id: str, query: Query | Mapping[str, Any] | None = None
     ) -> int:
@@ -567,6 +623,7 @@ class ArtifactRepository:
                 self._version_pks(connection, model_id, version_id)  # ErrorNotFound if missing
             return count
 
+    @_retried
     def delete_artifact(self, model_id: str, version_id: str, artifact_id: str) -> Artifact:
         """Delete the artifact `read_artifact` would return, and return it."""
         model_id, version_id = _parents(model_id, version_id)
@@ -583,6 +640,7 @@ class ArtifactRepository:
 
     # -- artifacts: history -------------------------------------------------------
 
+    @_retried
     def read_artifact_history(
         self,
         model_id: str,
@@ -624,6 +682,7 @@ class ArtifactRepository:
                 connection, model_id, version_id, artifact_id, revision, wanted
             )
 
+    @_retried
     def restore_artifact(
         self,
         model_id: str,
@@ -651,6 +710,7 @@ class ArtifactRepository:
             self._write_one(connection, model_id, version_id, restored, True, False)
             return restored
 
+    @_retried
     def purge_history(
         self,
         model_id: str | None = None,
@@ -676,6 +736,7 @@ class ArtifactRepository:
                 connection.execute(history.purge_statement(model_pk, version_pk, cutoff)).rowcount
             )
 
+    @_retried
     def verify(self) -> list[DigestMismatch]:
         """Recompute every stored body's digest; return the artifacts and revisions that differ.
 
@@ -736,8 +797,10 @@ class ArtifactRepository:
         after it (only to say what is missing) each see the latest data.
         Driver errors that escape the block become the library's own errors.
         """
+        done = [0]
         try:
             with self._engine.connect() as connection:
+                connection.info[STATEMENTS_DONE] = done
                 if write:
                     connection.execution_options(**{WRITE_OPTION: True})
                 elif single:
@@ -749,6 +812,11 @@ class ArtifactRepository:
         except IntegrityError as exc:
             raise ErrorInvalidInput(f"the database refused the data: {exc.orig}") from exc
         except DBAPIError as exc:
+            if exc.connection_invalidated and done[0] == 0:
+                raise _LostBeforeAnyStatement(
+                    f"the connection to {self._url_shown} was lost before any statement "
+                    f"completed; nothing was written, retry the call ({exc.orig})"
+                ) from exc
             if exc.connection_invalidated:
                 raise ErrorDatabase(
                     f"the connection to {self._url_shown} was lost; nothing was written, "

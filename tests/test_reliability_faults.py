@@ -29,6 +29,7 @@ from mlte_store import (
     Model,
     Version,
 )
+from mlte_store import engine as engine_module
 from mlte_store.tables import ArtifactRow, ModelRow, VersionRow
 
 from .helpers import connect_postgres, count_rows, ids, make_artifact
@@ -245,6 +246,39 @@ def test_idle_pooled_connections_killed_between_calls(store_url: str) -> None:
             admin.close()
         repo.write_artifact("m", "v", make_artifact("b"))
         assert ids(repo.read_artifacts("m", "v")) == ["a", "b"]
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+def test_connection_lost_before_the_first_statement_is_retried_once(store_url: str) -> None:
+    """A dead pooled connection that the checkout does not notice fails at the call's
+    first statement; nothing was written, so the call runs again on a new connection."""
+    with ArtifactRepository(store_url) as repo:
+        repo.write_artifact("m", "v", make_artifact("a"), parents=True)
+        event.remove(repo.engine, "checkout", engine_module._drop_closed_connections)
+        admin = connect_postgres(store_url)
+        try:
+            pids = terminate_other_backends_and_wait(admin)
+        finally:
+            admin.close()
+        assert pids >= 1
+        repo.write_artifact("m", "v", make_artifact("b"))
+        assert ids(repo.read_artifacts("m", "v")) == ["a", "b"]
+        assert [r.revision for r in repo.read_artifact_history("m", "v", "b")] == [1]
+
+
+def terminate_other_backends_and_wait(admin: Any) -> int:
+    """`terminate_other_backends`, then wait until those backends have ended."""
+    count = terminate_other_backends(admin)
+    with admin.cursor() as cursor:
+        for _ in range(200):
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            if cursor.fetchone()[0] == 0:
+                break
+            time.sleep(0.05)
+    return count
 
 
 def restart_postgres(url: str, timeout: float = 60) -> None:
