@@ -322,6 +322,12 @@ class ArtifactRepository:
         for column in ("model_id", "version_id"):
             del values[column]
         where = describe(model_id, version_id, header.identifier)
+        if (
+            not force
+            and self._dialect == "sqlite"
+            and self._insert_by_name(connection, model_id, version_id, model_level, values)
+        ):
+            return
         model_pk, version_pk = self._lock_parents(
             connection, model_id, version_id, model_level, create=parents
         )
@@ -437,6 +443,35 @@ class ArtifactRepository:
         if written is None:
             raise ErrorAlreadyExists(f"{where} already exists")
         self._record_revision(connection, owner, written)
+
+    def _insert_by_name(
+        self,
+        connection: Connection,
+        model_id: str,
+        version_id: str,
+        model_level: bool,
+        values: dict[str, Any],
+    ) -> bool:
+        """SQLite: insert a new artifact resolving its parents in the statement; whether it did.
+
+        SQLite takes no row locks (BEGIN IMMEDIATE serialises its writers), so
+        the parents need no locking statement of their own. When nothing is
+        inserted (parents missing, or the identifier taken), the general path
+        runs and says which, or creates the parents.
+        """
+        statement = self._statement(
+            ("insert new by name", model_level), lambda: sql.insert_new(model_level, by_name=True)
+        )
+        params = sql.value_params(values)
+        params.update(sql.lookup(model_id, version_id))
+        written = connection.execute(statement, params).first()
+        if written is None:
+            return False
+        row_pk, revision, model_pk, version_pk = written
+        self._record_revision(
+            connection, {"model_id": model_pk, "version_id": version_pk}, (row_pk, revision)
+        )
+        return True
 
     def _replace_artifact(
         self,

@@ -237,36 +237,44 @@ def visible_page(
 # -- writing -------------------------------------------------------------------------
 
 
-def _owner_param(model_level: bool) -> Any:
-    return bindparam(P_MODEL_PK if model_level else P_VERSION_PK)
+def _owner_param(model_level: bool, by_name: bool = False) -> Any:
+    model_key, version_key = parent_keys(by_name)
+    return model_key if model_level else version_key
 
 
-def _owner_values(model_level: bool) -> dict[str, Any]:
+def _owner_values(model_level: bool, by_name: bool = False) -> dict[str, Any]:
     """The owner columns of an artifact row at a level: one key bound, the other NULL."""
-    owner = _owner_param(model_level)
+    owner = _owner_param(model_level, by_name)
     return {
         "model_id": owner if model_level else null(),
         "version_id": null() if model_level else owner,
     }
 
 
-def insert_new(model_level: bool) -> Executable:
-    """INSERT ... SELECT of an artifact unless one with its identifier is visible."""
+def insert_new(model_level: bool, by_name: bool = False) -> Executable:
+    """INSERT ... SELECT of an artifact unless one with its identifier is visible.
+
+    The parents are bound by key, or with `by_name` resolved from their
+    identifiers in the statement (nothing is inserted if they are missing);
+    then it also returns the new row's owner columns.
+    """
     identifier = bindparam("v_identifier", type_=_artifact.c.identifier.type)
+    model_key, version_key = parent_keys(by_name)
     source = select(
-        *(value.label(name) for name, value in _owner_values(model_level).items()),
+        *(value.label(name) for name, value in _owner_values(model_level, by_name).items()),
         *(bindparam(f"v_{name}", type_=_artifact.c[name].type).label(name) for name in VALUES),
-        history.next_revision(model_level, _owner_param(model_level), identifier).label("revision"),
-    ).where(
-        ~exists().where(
-            visible(bindparam(P_MODEL_PK), bindparam(P_VERSION_PK)),
-            _artifact.c.identifier == identifier,
-        )
-    )
+        history.next_revision(model_level, _owner_param(model_level, by_name), identifier).label(
+            "revision"
+        ),
+    ).where(~exists().where(visible(model_key, version_key), _artifact.c.identifier == identifier))
+    returned = [_artifact.c.id, _artifact.c.revision]
+    if by_name:
+        source = source.where(version_key.isnot(None))
+        returned += [_artifact.c.model_id, _artifact.c.version_id]
     return (
         insert(_artifact)
         .from_select(["model_id", "version_id", *VALUES, "revision"], source)
-        .returning(_artifact.c.id, _artifact.c.revision)
+        .returning(*returned)
     )
 
 
