@@ -9,7 +9,7 @@ checkout without a round trip (`_drop_closed_connections`).
 
 A connection marked with SINGLE_STATEMENT_OPTION runs one statement without an
 explicit transaction (a single statement is atomic on its own): on SQLite the
-begin listener sends no BEGIN, on PostgreSQL the repository uses AUTOCOMMIT.
+begin listener sends no BEGIN, on PostgreSQL the driver runs in autocommit mode.
 """
 
 from __future__ import annotations
@@ -100,6 +100,27 @@ def configure_postgresql(engine: Engine) -> None:
     _configured_postgresql.add(engine)
     event.listen(engine, "checkout", _drop_closed_connections)
     event.listen(engine, "after_cursor_execute", _count_statement)
+    event.listen(engine, "begin", _autocommit_single_statement)
+    event.listen(engine, "checkin", _end_autocommit)
+
+
+def _autocommit_single_statement(connection: Connection) -> None:
+    """psycopg2 autocommit for a connection marked SINGLE_STATEMENT_OPTION: no BEGIN/COMMIT.
+
+    The driver's own switch, not SQLAlchemy's AUTOCOMMIT isolation level: resetting
+    that level on checkin costs a `SET default_transaction_isolation` round trip,
+    toggling `autocommit` costs none.
+    """
+    if connection.get_execution_options().get(SINGLE_STATEMENT_OPTION, False):
+        connection.connection.dbapi_connection.autocommit = True  # type: ignore[union-attr]
+
+
+def _end_autocommit(dbapi_connection: Any, _record: Any) -> None:
+    """Back to transactions before the connection is reused (after the pool's rollback)."""
+    if dbapi_connection is None or getattr(dbapi_connection, "closed", False):
+        return
+    if getattr(dbapi_connection, "autocommit", False):
+        dbapi_connection.autocommit = False
 
 
 def _count_statement(connection: Connection, *_: Any) -> None:

@@ -152,9 +152,6 @@ class ArtifactRepository:
         self._dialect = self._engine.dialect.name
         self._url_shown = self._engine.url.render_as_string(hide_password=True)
         self._statements: dict[Hashable, Any] = {}
-        self._single_options: dict[str, Any] = {SINGLE_STATEMENT_OPTION: True}
-        if self._dialect == "postgresql":
-            self._single_options["isolation_level"] = "AUTOCOMMIT"
         try:
             with self._transaction(write=False) as connection:
                 migrate.check_schema(connection, self._url_shown)
@@ -828,7 +825,7 @@ class ArtifactRepository:
 
         `single` is for a read whose answer is one statement: a statement is
         atomic by itself, so no BEGIN/COMMIT is sent for it (SQLite: no
-        explicit BEGIN; PostgreSQL: AUTOCOMMIT). Statements the block runs
+        explicit BEGIN; PostgreSQL: the driver's autocommit). Statements the block runs
         after it (only to say what is missing) each see the latest data.
         Driver errors that escape the block become the library's own errors.
         """
@@ -839,7 +836,7 @@ class ArtifactRepository:
                 if write:
                     connection.execution_options(**{WRITE_OPTION: True})
                 elif single:
-                    connection.execution_options(**self._single_options)
+                    connection.execution_options(**{SINGLE_STATEMENT_OPTION: True})
                 with connection.begin():
                     yield connection
         except ErrorStore:

@@ -7,8 +7,9 @@ import time
 import pytest
 from sqlalchemy import text
 
+from mlte_store import ArtifactRepository
 from mlte_store.engine import DEFAULT_URL, URL_ENV_VAR, create_engine, resolve_url
-from tests.helpers import connect_postgres
+from tests.helpers import connect_postgres, make_artifact
 
 
 def test_bare_postgresql_url_gets_psycopg2_and_explicit_drivers_are_kept() -> None:
@@ -57,4 +58,21 @@ def test_pooled_connection_closed_by_the_server_is_replaced_at_checkout(store_ur
             assert connection.execute(text("SELECT pg_backend_pid()")).scalar() != pid
     finally:
         admin.close()
+        engine.dispose()
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+def test_single_statement_reads_return_transactional_connections_to_the_pool(
+    store_url: str,
+) -> None:
+    """A read runs in the driver's autocommit mode; the pooled connection leaves it again."""
+    engine = create_engine(store_url, pool_size=1, max_overflow=0)
+    try:
+        repo = ArtifactRepository(engine)
+        repo.write_artifact("m", "v", make_artifact("a"), parents=True)
+        assert repo.read_artifact("m", "v", "a").header.identifier == "a"
+        assert repo.count_artifacts("m", "v") == 1
+        with engine.connect() as connection:
+            assert connection.connection.dbapi_connection.autocommit is False  # type: ignore[union-attr]
+    finally:
         engine.dispose()
