@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime, timezone
 from functools import cache
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import (
     BindParameter,
@@ -47,12 +47,10 @@ from mlte_store.models import (
     DigestMismatch,
     body_digest,
 )
-from mlte_store.tables import ArtifactRevisionRow, ArtifactRow, ModelRow, VersionRow
-
-_model = cast(Table, ModelRow.__table__)
-_version = cast(Table, VersionRow.__table__)
-_artifact = cast(Table, ArtifactRow.__table__)
-_revision = cast(Table, ArtifactRevisionRow.__table__)
+from mlte_store.tables import artifact_table as _artifact
+from mlte_store.tables import model_table as _model
+from mlte_store.tables import revision_table as _revision
+from mlte_store.tables import version_table as _version
 
 #: Header columns copied from an artifact into its revision.
 HEADER_COLUMNS = ("identifier", "type", "timestamp", "creator")

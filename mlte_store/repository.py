@@ -24,13 +24,12 @@ from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Seq
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from types import TracebackType
-from typing import Any, Concatenate, NoReturn, ParamSpec, TypeVar, cast
+from typing import Any, Concatenate, NoReturn, ParamSpec, TypeVar
 
 from pydantic import ValidationError
 from sqlalchemy import (
     Connection,
     Engine,
-    Table,
     and_,
     delete,
     insert,
@@ -72,7 +71,9 @@ from mlte_store.models import (
 )
 from mlte_store.query import Filter, Query
 from mlte_store.sql_filters import Parameters, compile_filter, filter_shape
-from mlte_store.tables import ArtifactRow, ModelRow, VersionRow
+from mlte_store.tables import artifact_table as _artifact
+from mlte_store.tables import model_table as _model
+from mlte_store.tables import version_table as _version
 
 #: Largest `limit` accepted by `read_artifacts` and `search_artifacts`.
 MAX_PAGE_SIZE = 10_000
@@ -88,10 +89,6 @@ _NO_ROW = 0
 
 #: Most statements a repository keeps built (one per kind and filter shape).
 _STATEMENT_CACHE_SIZE = 256
-
-_model = cast(Table, ModelRow.__table__)
-_version = cast(Table, VersionRow.__table__)
-_artifact = cast(Table, ArtifactRow.__table__)
 
 
 class _LostBeforeAnyStatement(ErrorDatabase):

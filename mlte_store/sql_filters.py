@@ -14,12 +14,11 @@ of the same shape (`filter_shape`): the repository caches such statements.
 from __future__ import annotations
 
 from collections.abc import Hashable
-from typing import Any, assert_never, cast
+from typing import Any, assert_never
 
 from sqlalchemy import (
     BindParameter,
     ColumnElement,
-    Table,
     Text,
     and_,
     bindparam,
@@ -46,9 +45,8 @@ from mlte_store.query import (
     TypeFilter,
     split_path,
 )
-from mlte_store.tables import ArtifactRow
+from mlte_store.tables import artifact_table as _ARTIFACT
 
-_ARTIFACT = cast(Table, ArtifactRow.__table__)
 _DOCUMENT = _ARTIFACT.c.search
 
 

@@ -9,7 +9,7 @@ SQLAlchemy's compiled cache then always hits. Nothing here executes SQL.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
@@ -31,11 +31,9 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 
 from mlte_store import history
-from mlte_store.tables import ArtifactRow, ModelRow, VersionRow
-
-_model = cast(Table, ModelRow.__table__)
-_version = cast(Table, VersionRow.__table__)
-_artifact = cast(Table, ArtifactRow.__table__)
+from mlte_store.tables import artifact_table as _artifact
+from mlte_store.tables import model_table as _model
+from mlte_store.tables import version_table as _version
 
 # Bind parameter names used in the statements.
 P_MODEL, P_VERSION, P_ARTIFACT = "model_identifier", "version_identifier", "artifact_identifier"

@@ -9,7 +9,7 @@ is the order Python's `sorted()` gives.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     JSON,
@@ -22,6 +22,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Table,
     Text,
     UniqueConstraint,
     column,
@@ -187,3 +188,10 @@ class ArtifactRevisionRow(_OwnedByModelOrVersion, Base):
         *unique_per_owner("mlte_artifact_revision", "revision"),
         Index(None, "recorded_at"),
     )
+
+
+# Core Table handles of the ORM classes, typed as Table, for SQLAlchemy Core statements.
+model_table = cast(Table, ModelRow.__table__)
+version_table = cast(Table, VersionRow.__table__)
+artifact_table = cast(Table, ArtifactRow.__table__)
+revision_table = cast(Table, ArtifactRevisionRow.__table__)
