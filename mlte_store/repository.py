@@ -605,10 +605,7 @@ class ArtifactRepository:
         page_size, _ = _paging(page_size, 0)
         if page_size == 0:
             raise ErrorInvalidInput("page_size must be at least 1")
-        try:
-            only = None if level is None else ArtifactLevel(level)
-        except ValueError as exc:
-            raise ErrorInvalidInput(f"level must be 'model' or 'version', got {level!r}") from exc
+        only = _level_input(level)
         with self._transaction(write=False) as connection:
             model_pk, version_pk = self._version_pks(connection, model_id, version_id)
         # A primary key no row has: the part of the merge for the other level stays empty.
@@ -625,11 +622,8 @@ class ArtifactRepository:
                 yield _to_artifact(row)
             if len(rows) < page_size:
                 return
-            last = _to_artifact(rows[-1]).header
-            after = (
-                last.identifier,
-                sql.MODEL_RANK if last.level == ArtifactLevel.MODEL else sql.VERSION_RANK,
-            )
+            identifier, *_, last_version_pk, _ = rows[-1]  # the columns of _to_artifact
+            after = (identifier, sql.MODEL_RANK if last_version_pk is None else sql.VERSION_RANK)
 
     @_retried
     def count_artifacts(
