@@ -19,14 +19,12 @@ version-level artifact first.
 from __future__ import annotations
 
 import functools
-import time
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import datetime
 from types import TracebackType
 from typing import Any, Concatenate, NoReturn, ParamSpec, TypeVar
 
-from pydantic import ValidationError
 from sqlalchemy import (
     Connection,
     Engine,
@@ -38,7 +36,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 
-from mlte_store import history, migrate
+from mlte_store import history, inputs, migrate
 from mlte_store import statements as sql
 from mlte_store.casefold import search_document
 from mlte_store.engine import (
@@ -57,6 +55,8 @@ from mlte_store.errors import (
     ErrorStore,
     describe,
 )
+from mlte_store.inputs import DEFAULT_PAGE_SIZE
+from mlte_store.inputs import MAX_PAGE_SIZE as MAX_PAGE_SIZE  # re-exported: public
 from mlte_store.models import (
     Artifact,
     ArtifactHeader,
@@ -67,19 +67,12 @@ from mlte_store.models import (
     Model,
     Version,
     body_digest,
-    check_identifier,
 )
 from mlte_store.query import Filter, Query
 from mlte_store.sql_filters import Parameters, compile_filter, filter_shape
 from mlte_store.tables import artifact_table as _artifact
 from mlte_store.tables import model_table as _model
 from mlte_store.tables import version_table as _version
-
-#: Largest `limit` accepted by `read_artifacts` and `search_artifacts`.
-MAX_PAGE_SIZE = 10_000
-
-#: Default number of artifacts `iter_artifacts` reads per round trip.
-DEFAULT_PAGE_SIZE = 500
 
 #: How often a write with `parents=True` creates parents that concurrent deletes remove.
 _CREATE_PARENTS_ATTEMPTS = 5
@@ -184,7 +177,7 @@ class ArtifactRepository:
     @_retried
     def create_model(self, model: Model | str) -> Model:
         """Create a model (and any versions it lists); ErrorAlreadyExists if it exists."""
-        new_model: Model = _entity(Model, model)
+        new_model: Model = inputs.entity(Model, model)
         with self._transaction(write=True) as connection:
             try:
                 model_pk = connection.execute(
@@ -201,7 +194,7 @@ class ArtifactRepository:
     @_retried
     def read_model(self, model_id: str) -> Model:
         """The model with its versions (sorted by identifier)."""
-        model_id = _identifier(model_id, "model identifier")
+        model_id = inputs.identifier(model_id, "model identifier")
         with self._transaction(write=False) as connection:
             return self._read_model(connection, model_id)
 
@@ -215,7 +208,7 @@ class ArtifactRepository:
     @_retried
     def delete_model(self, model_id: str) -> Model:
         """Delete a model with its versions and all their artifacts; return what was deleted."""
-        model_id = _identifier(model_id, "model identifier")
+        model_id = inputs.identifier(model_id, "model identifier")
         with self._transaction(write=True) as connection:
             model = self._read_model(connection, model_id)
             connection.execute(delete(_model).where(_model.c.identifier == model_id))
@@ -226,8 +219,8 @@ class ArtifactRepository:
     @_retried
     def create_version(self, model_id: str, version: Version | str) -> Version:
         """Create a version of an existing model; ErrorAlreadyExists if it exists."""
-        model_id = _identifier(model_id, "model identifier")
-        new_version: Version = _entity(Version, version)
+        model_id = inputs.identifier(model_id, "model identifier")
+        new_version: Version = inputs.entity(Version, version)
         with self._transaction(write=True) as connection:
             model_pk = self._model_pk(connection, model_id)
             self._insert_version(connection, model_pk, model_id, new_version.identifier)
@@ -236,7 +229,7 @@ class ArtifactRepository:
     @_retried
     def read_version(self, model_id: str, version_id: str) -> Version:
         """The version, or ErrorNotFound naming what is missing."""
-        model_id, version_id = _parents(model_id, version_id)
+        model_id, version_id = inputs.version_path(model_id, version_id)
         with self._transaction(write=False) as connection:
             self._version_pks(connection, model_id, version_id)
             return Version(identifier=version_id)
@@ -244,14 +237,14 @@ class ArtifactRepository:
     @_retried
     def list_versions(self, model_id: str) -> list[str]:
         """The identifiers of a model's versions, sorted."""
-        model_id = _identifier(model_id, "model identifier")
+        model_id = inputs.identifier(model_id, "model identifier")
         with self._transaction(write=False) as connection:
             return [v.identifier for v in self._read_model(connection, model_id).versions]
 
     @_retried
     def delete_version(self, model_id: str, version_id: str) -> Version:
         """Delete a version and its version-level artifacts; return the deleted version."""
-        model_id, version_id = _parents(model_id, version_id)
+        model_id, version_id = inputs.version_path(model_id, version_id)
         with self._transaction(write=True) as connection:
             _, version_pk = self._version_pks(connection, model_id, version_id)
             connection.execute(delete(_version).where(_version.c.id == version_pk))
@@ -271,8 +264,8 @@ class ArtifactRepository:
         user: str | None = None,
     ) -> Artifact:
         """Stamp the header (timestamp: now, creator: `user`), then `write_artifact`."""
-        stamped = _stamped(_artifact_input(artifact), user)
-        model_id, version_id = _parents(model_id, version_id)
+        stamped = inputs.stamped(inputs.artifact(artifact), user)
+        model_id, version_id = inputs.version_path(model_id, version_id)
         with self._transaction(write=True) as connection:
             self._write_one(connection, model_id, version_id, stamped, force, parents)
         return stamped
@@ -294,8 +287,8 @@ class ArtifactRepository:
         identifier is visible from the version (its own, or a model-level one
         of the model), unless `force`, which replaces every such artifact.
         """
-        model_id, version_id = _parents(model_id, version_id)
-        checked = _artifact_input(artifact)
+        model_id, version_id = inputs.version_path(model_id, version_id)
+        checked = inputs.artifact(artifact)
         with self._transaction(write=True) as connection:
             self._write_one(connection, model_id, version_id, checked, force, parents)
         return checked
@@ -352,10 +345,10 @@ class ArtifactRepository:
         `force`, where the later one wins. Bulk writes of one model are
         serialised with each other and with its model-level writes.
         """
-        model_id, version_id = _parents(model_id, version_id)
+        model_id, version_id = inputs.version_path(model_id, version_id)
         batch: dict[str, Artifact] = {}
         for index, item in enumerate(artifacts):
-            checked = _artifact_input(item, f"artifact #{index} of the batch")
+            checked = inputs.artifact(item, f"artifact #{index} of the batch")
             identifier = checked.header.identifier
             if identifier in batch and not force:
                 raise ErrorAlreadyExists(
@@ -534,8 +527,8 @@ class ArtifactRepository:
         """
         if revision is not None:
             return self._read_revision(model_id, version_id, artifact_id, revision, level)
-        model_id, version_id = _parents(model_id, version_id)
-        artifact_id = _identifier(artifact_id, "artifact identifier")
+        model_id, version_id = inputs.version_path(model_id, version_id)
+        artifact_id = inputs.identifier(artifact_id, "artifact identifier")
         with self._transaction(write=False, single=True) as connection:
             row = connection.execute(
                 self._statement("find visible", sql.find_visible),
@@ -550,8 +543,8 @@ class ArtifactRepository:
         self, model_id: str, version_id: str, limit: int = 100, offset: int = 0
     ) -> list[Artifact]:
         """A page of the artifacts visible from the version, in the documented order."""
-        model_id, version_id = _parents(model_id, version_id)
-        limit, offset = _paging(limit, offset)
+        model_id, version_id = inputs.version_path(model_id, version_id)
+        limit, offset = inputs.page(limit, offset)
         with self._transaction(write=False, single=True) as connection:
             rows = self._page(connection, sql.lookup(model_id, version_id), None, limit, offset)
             return self._found(connection, rows, model_id, version_id)
@@ -570,12 +563,12 @@ class ArtifactRepository:
 
         By default every match (as MLTE); `limit`/`offset` slice the matches in SQL.
         """
-        model_id, version_id = _parents(model_id, version_id)
-        query = _query_input(query)
+        model_id, version_id = inputs.version_path(model_id, version_id)
+        query = inputs.query(query)
         if limit is not None:
-            limit, offset = _paging(limit, offset)
+            limit, offset = inputs.page(limit, offset)
         else:
-            _, offset = _paging(0, offset)
+            offset = inputs.offset(offset)
         with self._transaction(write=False, single=True) as connection:
             rows = self._page(
                 connection, sql.lookup(model_id, version_id), query.filter, limit, offset
@@ -600,12 +593,10 @@ class ArtifactRepository:
         appear if they sort after the current position. `level` keeps only the
         version's own artifacts ("version") or only the model-level ones ("model").
         """
-        model_id, version_id = _parents(model_id, version_id)
-        query = _query_input(query)
-        page_size, _ = _paging(page_size, 0)
-        if page_size == 0:
-            raise ErrorInvalidInput("page_size must be at least 1")
-        only = _level_input(level)
+        model_id, version_id = inputs.version_path(model_id, version_id)
+        query = inputs.query(query)
+        page_size = inputs.page_size(page_size)
+        only = inputs.level(level)
         with self._transaction(write=False) as connection:
             model_pk, version_pk = self._version_pks(connection, model_id, version_id)
         # A primary key no row has: the part of the merge for the other level stays empty.
@@ -630,8 +621,8 @@ class ArtifactRepository:
         self, model_id: str, version_id: str, query: Query | Mapping[str, Any] | None = None
     ) -> int:
         """How many visible artifacts match the query (all visible ones by default)."""
-        model_id, version_id = _parents(model_id, version_id)
-        query = _query_input(query)
+        model_id, version_id = inputs.version_path(model_id, version_id)
+        query = inputs.query(query)
         with self._transaction(write=False, single=True) as connection:
             params = Parameters()
             shape = filter_shape(query.filter)
@@ -649,8 +640,8 @@ class ArtifactRepository:
     @_retried
     def delete_artifact(self, model_id: str, version_id: str, artifact_id: str) -> Artifact:
         """Delete the artifact `read_artifact` would return, and return it."""
-        model_id, version_id = _parents(model_id, version_id)
-        artifact_id = _identifier(artifact_id, "artifact identifier")
+        model_id, version_id = inputs.version_path(model_id, version_id)
+        artifact_id = inputs.identifier(artifact_id, "artifact identifier")
         with self._transaction(write=True) as connection:
             row = connection.execute(
                 self._statement("delete visible", sql.delete_visible),
@@ -678,9 +669,9 @@ class ArtifactRepository:
         default the version's if it has (or had) the identifier, else the
         model's. ErrorNotFound if that level never had it.
         """
-        model_id, version_id = _parents(model_id, version_id)
-        artifact_id = _identifier(artifact_id, "artifact identifier")
-        wanted = _level_input(level)
+        model_id, version_id = inputs.version_path(model_id, version_id)
+        artifact_id = inputs.identifier(artifact_id, "artifact identifier")
+        wanted = inputs.level(level)
         with self._transaction(write=False) as connection:
             owner, found = self._history_owner(
                 connection, model_id, version_id, artifact_id, wanted
@@ -697,9 +688,9 @@ class ArtifactRepository:
         level: ArtifactLevel | str | None,
     ) -> Artifact:
         """`read_artifact(..., revision=N)`."""
-        model_id, version_id = _parents(model_id, version_id)
-        artifact_id = _identifier(artifact_id, "artifact identifier")
-        revision, wanted = _revision_input(revision), _level_input(level)
+        model_id, version_id = inputs.version_path(model_id, version_id)
+        artifact_id = inputs.identifier(artifact_id, "artifact identifier")
+        revision, wanted = inputs.revision(revision), inputs.level(level)
         with self._transaction(write=False) as connection:
             return self._revision_content(
                 connection, model_id, version_id, artifact_id, revision, wanted
@@ -722,14 +713,14 @@ class ArtifactRepository:
         `user` is given: then it is stamped as by `write_artifact_with_header`.
         Restoring content equal to the current artifact changes nothing.
         """
-        model_id, version_id = _parents(model_id, version_id)
-        artifact_id = _identifier(artifact_id, "artifact identifier")
-        revision, wanted = _revision_input(revision), _level_input(level)
+        model_id, version_id = inputs.version_path(model_id, version_id)
+        artifact_id = inputs.identifier(artifact_id, "artifact identifier")
+        revision, wanted = inputs.revision(revision), inputs.level(level)
         with self._transaction(write=True) as connection:
             old = self._revision_content(
                 connection, model_id, version_id, artifact_id, revision, wanted
             )
-            restored = old if user is None else _stamped(old, user)
+            restored = old if user is None else inputs.stamped(old, user)
             self._write_one(connection, model_id, version_id, restored, True, False)
             return restored
 
@@ -746,15 +737,16 @@ class ArtifactRepository:
         """
         if version_id is not None and model_id is None:
             raise ErrorInvalidInput("purge_history: a version_id needs its model_id")
-        cutoff = _utc(older_than) if older_than is not None else None
+        cutoff = inputs.utc(older_than) if older_than is not None else None
         with self._transaction(write=True) as connection:
             model_pk = version_pk = None
             if version_id is not None:
                 model_pk, version_pk = self._version_pks(
-                    connection, *_parents(model_id, version_id)
+                    connection, *inputs.version_path(model_id, version_id)
                 )
             elif model_id is not None:
-                model_pk = self._model_pk(connection, _identifier(model_id, "model identifier"))
+                model_id = inputs.identifier(model_id, "model identifier")
+                model_pk = self._model_pk(connection, model_id)
             return int(
                 connection.execute(history.purge_statement(model_pk, version_pk, cutoff)).rowcount
             )
@@ -1052,111 +1044,6 @@ _INSERT_CHUNK = 1000
 def _chunks(items: Sequence[_T], size: int) -> Iterator[Sequence[_T]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
-
-
-def _identifier(value: Any, what: str) -> str:
-    try:
-        return check_identifier(value, what)
-    except ValueError as exc:
-        raise ErrorInvalidInput(str(exc)) from exc
-
-
-def _parents(model_id: Any, version_id: Any) -> tuple[str, str]:
-    return (
-        _identifier(model_id, "model identifier"),
-        _identifier(version_id, "version identifier"),
-    )
-
-
-def _entity(kind: type[Model] | type[Version], value: Any) -> Any:
-    """A Model or Version from an entity or an identifier, validated."""
-    name = kind.__name__.lower()
-    if not isinstance(value, str | kind | Mapping):
-        raise ErrorInvalidInput(
-            f"{name} must be an identifier (text) or a {kind.__name__}, got {type(value).__name__}"
-        )
-    try:
-        if isinstance(value, str):
-            return kind(identifier=value)
-        if isinstance(value, kind):
-            return kind.model_validate(value.model_dump())
-        return kind.model_validate(value)
-    except ValidationError as exc:
-        raise ErrorInvalidInput(f"invalid {name}: {exc}") from exc
-
-
-def _artifact_input(value: Artifact | Mapping[str, Any], what: str = "artifact") -> Artifact:
-    """Validate (again) the artifact to write: it may have been changed since it was built."""
-    try:
-        if isinstance(value, Artifact):
-            return Artifact.model_validate(
-                {"header": value.header.model_dump(), "body": value.body}
-            )
-        return Artifact.model_validate(value)
-    except ValidationError as exc:
-        raise ErrorInvalidInput(f"invalid {what}: {exc}") from exc
-
-
-def _stamped(artifact: Artifact, user: str | None) -> Artifact:
-    """The valid artifact with header.timestamp now (Unix seconds) and header.creator `user`.
-
-    Only the new header is validated: the body and header.type are unchanged.
-    """
-    header = {**artifact.header.model_dump(), "timestamp": int(time.time()), "creator": user}
-    try:
-        return Artifact.model_construct(
-            header=ArtifactHeader.model_validate(header), body=artifact.body
-        )
-    except ValidationError as exc:
-        raise ErrorInvalidInput(f"invalid user for artifact header: {exc}") from exc
-
-
-def _revision_input(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ErrorInvalidInput(f"revision must be an integer of 1 or more, got {value!r}")
-    return value
-
-
-def _level_input(value: ArtifactLevel | str | None) -> ArtifactLevel | None:
-    if value is None:
-        return None
-    try:
-        return ArtifactLevel(value)
-    except ValueError as exc:
-        raise ErrorInvalidInput(f"level must be 'model' or 'version', got {value!r}") from exc
-
-
-def _utc(moment: Any) -> datetime:
-    """A datetime in UTC; a naive one is taken to be UTC already."""
-    if not isinstance(moment, datetime):
-        raise ErrorInvalidInput(f"older_than must be a datetime, got {moment!r}")
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc)
-
-
-def _query_input(value: Query | Mapping[str, Any] | None) -> Query:
-    if value is None:
-        return Query()
-    if isinstance(value, Query):
-        return value
-    try:
-        return Query.model_validate(value)
-    except ValidationError as exc:
-        raise ErrorInvalidInput(f"invalid query: {exc}") from exc
-
-
-def _paging(limit: Any, offset: Any) -> tuple[int, int]:
-    for name, value in (("limit", limit), ("offset", offset)):
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise ErrorInvalidInput(f"{name} must be an integer, got {value!r}")
-    if not 0 <= limit <= MAX_PAGE_SIZE:
-        raise ErrorInvalidInput(f"limit must be between 0 and {MAX_PAGE_SIZE}, got {limit}")
-    if offset < 0:
-        raise ErrorInvalidInput(f"offset must be 0 or more, got {offset}")
-    if offset > 2**62:
-        raise ErrorInvalidInput(f"offset {offset} is too large")
-    return limit, offset
 
 
 def _to_artifact(row: Sequence[Any]) -> Artifact:

@@ -23,6 +23,7 @@ from typing import IO, Any, Literal
 
 from pydantic import ValidationError
 
+from mlte_store import inputs
 from mlte_store.errors import (
     ErrorAlreadyExists,
     ErrorDatabase,
@@ -31,7 +32,7 @@ from mlte_store.errors import (
     ErrorSchema,
     ErrorStore,
 )
-from mlte_store.models import Artifact, ArtifactLevel, check_identifier
+from mlte_store.models import Artifact, ArtifactLevel
 from mlte_store.repository import ArtifactRepository
 
 #: Artifacts written per `write_artifacts` call (one transaction) by a load.
@@ -337,9 +338,10 @@ def _entries(folder: Path, *, folders: bool) -> list[Path]:
 
 
 def _bad_identifier(identifier: str, what: str) -> str:
+    """What is wrong with the identifier (the message `inputs.identifier` raises), or ""."""
     try:
-        check_identifier(identifier, what)
-    except ValueError as exc:
+        inputs.identifier(identifier, what)
+    except ErrorInvalidInput as exc:
         return str(exc)
     return ""
 
