@@ -39,6 +39,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 from mlte_store import history, inputs, migrate
 from mlte_store import statements as sql
 from mlte_store.casefold import search_document
+from mlte_store.db.filters import Parameters, compile_filter, filter_shape
 from mlte_store.engine import (
     SINGLE_STATEMENT_OPTION,
     STATEMENTS_DONE,
@@ -69,7 +70,6 @@ from mlte_store.models import (
     body_digest,
 )
 from mlte_store.query import Filter, Query
-from mlte_store.sql_filters import Parameters, compile_filter, filter_shape
 from mlte_store.tables import artifact_table as _artifact
 from mlte_store.tables import model_table as _model
 from mlte_store.tables import version_table as _version

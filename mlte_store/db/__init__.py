@@ -1,0 +1,1 @@
+"""The store's internals (not public API): everything between the facade and the tables."""
