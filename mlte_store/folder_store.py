@@ -10,7 +10,7 @@ from pathlib import Path
 from mlte_store import inputs
 from mlte_store.errors import ErrorInvalidInput, ErrorNotFound
 from mlte_store.models import Artifact, ArtifactLevel
-from mlte_store.records import Problem, Progress, Record, Summary, validated_artifact
+from mlte_store.records import Problem, Progress, Record, Summary
 
 #: How MLTE's folder store writes a `/` of an identifier in file and folder names.
 SLASH_IN_NAMES = "___"
@@ -107,7 +107,7 @@ def _read_artifact_file(path: Path, level: ArtifactLevel) -> Artifact:
         raise ValueError(f"not UTF-8 text: {exc}") from exc
     except json.JSONDecodeError as exc:
         raise ValueError(f"not JSON: {exc}") from exc
-    artifact = validated_artifact(value)
+    artifact = inputs.artifact_json(value)
     expected = decode_name(path.name[: -len(_SUFFIX)])
     if artifact.header.identifier != expected:
         raise ValueError(

@@ -83,6 +83,22 @@ def artifact(value: Artifact | Mapping[str, Any], what: str = "artifact") -> Art
         raise ErrorInvalidInput(f"invalid {what}: {exc}") from exc
 
 
+def artifact_json(value: Any) -> Artifact:
+    """The artifact of a JSON value read by a transfer (a file, a dump line).
+
+    The message lists every refused field on one line, for the transfer's report
+    (`invalid artifact: ...` of `artifact` is pydantic's multi-line text).
+    """
+    try:
+        return Artifact.model_validate(value)
+    except ValidationError as exc:
+        errors = "; ".join(
+            f"{'.'.join(str(p) for p in error['loc']) or 'artifact'}: {error['msg']}"
+            for error in exc.errors()
+        )
+        raise ErrorInvalidInput(f"not a valid artifact: {errors}") from exc
+
+
 def stamped(checked: Artifact, user: str | None) -> Artifact:
     """The valid artifact with header.timestamp now (Unix seconds) and header.creator `user`.
 

@@ -14,8 +14,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import IO, Any, Literal
 
-from pydantic import ValidationError
-
+from mlte_store import inputs
 from mlte_store.models import Artifact, ArtifactLevel
 
 RecordKind = Literal["model", "version", "artifact", "refused"]
@@ -65,18 +64,6 @@ class Summary:
         return asdict(self)
 
 
-def validated_artifact(value: Any) -> Artifact:
-    """The artifact of a JSON value, with the entity validation the repository applies."""
-    try:
-        return Artifact.model_validate(value)
-    except ValidationError as exc:
-        errors = "; ".join(
-            f"{'.'.join(str(p) for p in error['loc']) or 'artifact'}: {error['msg']}"
-            for error in exc.errors()
-        )
-        raise ValueError(f"not a valid artifact: {errors}") from exc
-
-
 # -- JSON lines -----------------------------------------------------------------------
 
 
@@ -114,7 +101,7 @@ def record_from_json(value: Any, source: str) -> Record:
             raise ValueError(f"unknown kind {kind!r} (expected model, version or artifact)")
         if version is not None and not isinstance(version, str):
             raise ValueError("'version' is neither text nor null")
-        artifact = validated_artifact(value.get("artifact"))
+        artifact = inputs.artifact_json(value.get("artifact"))
         expected = ArtifactLevel.MODEL if version is None else ArtifactLevel.VERSION
         if artifact.header.level != expected:
             raise ValueError(

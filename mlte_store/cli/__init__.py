@@ -3,10 +3,7 @@
 This module is the one place where commands are wired: each command is a
 plain function in a module of this package (`db`, `models`, `artifacts`,
 `history`, `transfer`, `demo`), registered below under its name. Shared
-arguments, options and the exit codes are in `common`.
-
-Exit codes: 0 done, 1 not found / already exists, 2 bad usage or bad input,
-3 schema missing or behind, 4 database failure, 5 `verify` found a mismatch.
+arguments, options and the exit codes are defined once, in `common`.
 """
 
 from __future__ import annotations

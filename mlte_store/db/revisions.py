@@ -19,8 +19,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime, timezone
 from typing import Any
 
-from mlte_store.db import parents
-from mlte_store.db import revision_statements as statements
+from mlte_store.db import parents, revision_statements
 from mlte_store.db.connection import Tx
 from mlte_store.db.rows import (
     HEADER_COLUMNS,
@@ -50,10 +49,10 @@ def record_write(tx: Tx, owner: Owner, written: Sequence[Any]) -> None:
     row_pk, row_revision = written
     params = {"r_row": row_pk, "r_recorded_at": datetime.now(timezone.utc)}
     recorded = int(
-        tx.connection.execute(statements.revision_copy(owner.level), params).scalar_one()
+        tx.connection.execute(revision_statements.revision_copy(owner.level), params).scalar_one()
     )
     if recorded != row_revision:
-        tx.connection.execute(statements.set_revision(row_pk, recorded))
+        tx.connection.execute(revision_statements.set_revision(row_pk, recorded))
 
 
 def record_deletion(tx: Tx, owner: Owner, header: Mapping[str, Any]) -> None:
@@ -62,7 +61,7 @@ def record_deletion(tx: Tx, owner: Owner, header: Mapping[str, Any]) -> None:
         return
     params = {f"r_{name}": header[name] for name in HEADER_COLUMNS}
     params.update(r_owner=owner.pk, r_recorded_at=datetime.now(timezone.utc))
-    tx.connection.execute(statements.revision_marker(owner.level), params).scalar_one()
+    tx.connection.execute(revision_statements.revision_marker(owner.level), params).scalar_one()
 
 
 def max_revisions(
@@ -71,7 +70,7 @@ def max_revisions(
     """{(level, identifier): highest revision} for the identifiers at both levels."""
     found: dict[_Key, int] = {}
     for level, pk in ((ArtifactLevel.VERSION, version_pk), (ArtifactLevel.MODEL, model_pk)):
-        rows = tx.connection.execute(statements.max_revisions(level, pk, identifiers))
+        rows = tx.connection.execute(revision_statements.max_revisions(level, pk, identifiers))
         for identifier, highest in rows:
             found[(level, identifier)] = int(highest)
     return found
@@ -132,7 +131,7 @@ def insert_batch(tx: Tx, rows: Sequence[dict[str, Any]]) -> None:
             copied.setdefault(owner, []).append(row["identifier"])
     for owner, identifiers in copied.items():
         tx.connection.execute(
-            statements.revision_copy_many(owner.level),
+            revision_statements.revision_copy_many(owner.level),
             {"r_owner": owner.pk, "r_identifiers": identifiers, "r_recorded_at": recorded_at},
         )
     # A marker's body must be SQL NULL, not the JSON null a None parameter becomes.
@@ -142,7 +141,7 @@ def insert_batch(tx: Tx, rows: Sequence[dict[str, Any]]) -> None:
         if row["deleted"]
     ]
     if markers:
-        tx.connection.execute(statements.insert_markers(), markers)
+        tx.connection.execute(revision_statements.insert_markers(), markers)
 
 
 def history_owner(
@@ -154,7 +153,9 @@ def history_owner(
     candidates = (ArtifactLevel.VERSION, ArtifactLevel.MODEL) if level is None else (level,)
     for candidate in candidates:
         owner = Owner.at(candidate, model_pk, version_pk)
-        if tx.connection.execute(statements.has_identifier(owner, artifact_id)).scalar_one():
+        if tx.connection.execute(
+            revision_statements.has_identifier(owner, artifact_id)
+        ).scalar_one():
             return owner
     raise ErrorNotFound(f"{describe(model_id, version_id, artifact_id)} has no history")
 
@@ -164,7 +165,7 @@ def history(
 ) -> list[ArtifactRevision]:
     """Every revision of the artifact at the level `history_owner` picks, oldest first."""
     owner = history_owner(tx, model_id, version_id, artifact_id, level)
-    rows = tx.connection.execute(statements.history(owner, artifact_id))
+    rows = tx.connection.execute(revision_statements.history(owner, artifact_id))
     return [to_revision(row, owner.level) for row in rows]
 
 
@@ -178,7 +179,7 @@ def content_at(
 ) -> Artifact:
     """The artifact as it was at a revision; ErrorNotFound if absent or a deletion marker."""
     owner = history_owner(tx, model_id, version_id, artifact_id, level)
-    row = tx.connection.execute(statements.history(owner, artifact_id, revision)).first()
+    row = tx.connection.execute(revision_statements.history(owner, artifact_id, revision)).first()
     where = f"revision {revision} of {describe(model_id, version_id, artifact_id)}"
     if row is None:
         raise ErrorNotFound(f"{where} not found")
@@ -197,7 +198,9 @@ def purge(tx: Tx, model_id: str | None, version_id: str | None, older_than: date
         model_pk, version_pk = parents.version_keys(tx, model_id, version_id)
     elif model_id is not None:
         model_pk = parents.model_key(tx, model_id)
-    return int(tx.connection.execute(statements.purge(model_pk, version_pk, older_than)).rowcount)
+    return int(
+        tx.connection.execute(revision_statements.purge(model_pk, version_pk, older_than)).rowcount
+    )
 
 
 def digest_mismatches(tx: Tx) -> Iterator[DigestMismatch]:
@@ -206,11 +209,11 @@ def digest_mismatches(tx: Tx) -> Iterator[DigestMismatch]:
         is_revision = table is revision_table
         last = 0
         while True:
-            rows = tx.connection.execute(statements.verify_page(table, last)).all()
+            rows = tx.connection.execute(revision_statements.verify_page(table, last)).all()
             for row in rows:
                 mismatch = digest_mismatch(row, is_revision)
                 if mismatch is not None:
                     yield mismatch
-            if len(rows) < statements.VERIFY_BATCH:
+            if len(rows) < revision_statements.VERIFY_BATCH:
                 break
             last = rows[-1][0]
