@@ -1,1 +1,1 @@
-"""The performance workload of DESIGN.md section 7: the store against the raw drivers."""
+"""The performance workload of docs/contract.md section 7: the store against the raw drivers."""

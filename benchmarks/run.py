@@ -1,4 +1,4 @@
-"""Run the workload of DESIGN.md section 7 on the store and on the raw driver, side by side.
+"""Run the workload of docs/contract.md section 7 on the store and on the raw driver, side by side.
 
     python -m benchmarks.run                      # N = 1,000, 10,000, 100,000; writes RESULTS.md
     python -m benchmarks.run --quick              # N = 1,000, fewer calls; prints only

@@ -1,4 +1,4 @@
-"""Pydantic entities with MLTE's JSON wire format (DESIGN.md section 1).
+"""Pydantic entities with MLTE's JSON wire format (docs/contract.md section 1).
 
 These classes hold no SQL. They validate everything the store refuses so that
 bad input fails here, before any database work: identifiers, the artifact

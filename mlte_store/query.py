@@ -1,6 +1,6 @@
 """MLTE's query language: filters, their JSON, and their evaluation in Python.
 
-The SQL evaluation of the same filters lives in `sql_filters`; both use the
+The SQL evaluation of the same filters lives in `db.filters`; both use the
 case-folding rule of `casefold`, so they agree on every input.
 """
 

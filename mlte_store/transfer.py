@@ -10,18 +10,16 @@ flat whatever the size:
   batches), `write_folder`, `write_jsonl`.
 
 `import_folder`, `export_folder`, `dump`, `load` and `copy` pair them up and
-return a `Summary`. The JSON-lines format is documented in the README.
+return a `Summary`. The stream's types and the JSON-lines format are in
+`records`, MLTE's folder format in `folder_store`; their public names are
+re-exported here. The JSON-lines format is documented in the README.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import IO, Any, Literal
-
-from pydantic import ValidationError
+from typing import Literal
 
 from mlte_store.errors import (
     ErrorAlreadyExists,
@@ -31,78 +29,56 @@ from mlte_store.errors import (
     ErrorSchema,
     ErrorStore,
 )
-from mlte_store.models import Artifact, ArtifactLevel, check_identifier
+from mlte_store.folder_store import (
+    MODELS_FOLDER,
+    SLASH_IN_NAMES,
+    decode_name,
+    encode_name,
+    read_folder,
+    write_folder,
+)
+from mlte_store.models import Artifact, ArtifactLevel
+from mlte_store.records import (
+    Problem,
+    Progress,
+    Record,
+    RecordKind,
+    Summary,
+    read_jsonl,
+    record_from_json,
+    record_to_json,
+    write_jsonl,
+)
 from mlte_store.repository import ArtifactRepository
+
+__all__ = [
+    "DEFAULT_BATCH_SIZE",
+    "MODELS_FOLDER",
+    "SLASH_IN_NAMES",
+    "Problem",
+    "Progress",
+    "Record",
+    "RecordKind",
+    "Summary",
+    "copy",
+    "decode_name",
+    "dump",
+    "encode_name",
+    "export_folder",
+    "import_folder",
+    "load",
+    "load_records",
+    "read_folder",
+    "read_jsonl",
+    "read_store",
+    "record_from_json",
+    "record_to_json",
+    "write_folder",
+    "write_jsonl",
+]
 
 #: Artifacts written per `write_artifacts` call (one transaction) by a load.
 DEFAULT_BATCH_SIZE = 500
-
-#: How MLTE's folder store writes a `/` of an identifier in file and folder names.
-SLASH_IN_NAMES = "___"
-
-#: The folder under an MLTE folder store's root that holds the models.
-MODELS_FOLDER = "models"
-
-_SUFFIX = ".json"
-
-RecordKind = Literal["model", "version", "artifact", "refused"]
-
-#: Called with the number of artifacts handled so far (for a progress bar).
-Progress = Callable[[int], None]
-
-
-@dataclass(frozen=True)
-class Record:
-    """One item of a transfer stream.
-
-    `version` is None for a model and for a model-level artifact. `source`
-    says where the item came from (a file path, a line, a store), for reports.
-    A `refused` record carries the reason it could not be read in `reason`.
-    """
-
-    kind: RecordKind
-    model: str
-    version: str | None = None
-    artifact: Artifact | None = None
-    source: str = ""
-    reason: str = ""
-
-
-@dataclass(frozen=True)
-class Problem:
-    """An item that was not transferred: where it came from and why."""
-
-    source: str
-    reason: str
-
-
-@dataclass
-class Summary:
-    """What a transfer did: counts, and every refused item with its reason."""
-
-    models: int = 0
-    versions: int = 0
-    artifacts: int = 0
-    skipped: int = 0
-    refused: list[Problem] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-
-    def to_json(self) -> dict[str, Any]:
-        """The summary as plain JSON (for `--json` output)."""
-        return asdict(self)
-
-
-# -- names in an MLTE folder store ---------------------------------------------------
-
-
-def encode_name(identifier: str) -> str:
-    """A file or folder name for an identifier, as MLTE writes it (`/` as `___`)."""
-    return identifier.replace("/", SLASH_IN_NAMES)
-
-
-def decode_name(name: str) -> str:
-    """The identifier a file or folder name stands for."""
-    return name.replace(SLASH_IN_NAMES, "/")
 
 
 # -- reading a repository -------------------------------------------------------------
@@ -291,256 +267,6 @@ def load_records(
     for record in records:
         loader.add(record)
     loader.flush()
-    return summary
-
-
-# -- MLTE folder stores ---------------------------------------------------------------
-
-
-def read_folder(root: Path) -> Iterator[Record]:
-    """Stream an MLTE folder store (`ROOT/models/<model>/[<version>/]<artifact>.json`).
-
-    A file that is not a valid artifact of its place becomes a `refused`
-    record naming the file and the reason; the rest is read on.
-    """
-    models_dir = root / MODELS_FOLDER
-    if not models_dir.is_dir():
-        raise ErrorNotFound(f"{root} is not an MLTE folder store: it has no {MODELS_FOLDER}/")
-    for model_dir in _entries(models_dir, folders=True):
-        model_id = decode_name(model_dir.name)
-        problem = _bad_identifier(model_id, "model identifier")
-        if problem:
-            yield Record("refused", model_id, source=str(model_dir), reason=problem)
-            continue
-        yield Record("model", model_id, source=str(model_dir))
-        version_dirs = _entries(model_dir, folders=True)
-        version_ids: list[tuple[Path, str]] = []
-        for version_dir in version_dirs:
-            version_id = decode_name(version_dir.name)
-            problem = _bad_identifier(version_id, "version identifier")
-            if problem:
-                yield Record("refused", model_id, source=str(version_dir), reason=problem)
-                continue
-            version_ids.append((version_dir, version_id))
-            yield Record("version", model_id, version_id, source=str(version_dir))
-        yield from _read_artifact_files(model_dir, model_id, None)
-        for version_dir, version_id in version_ids:
-            yield from _read_artifact_files(version_dir, model_id, version_id)
-
-
-def _entries(folder: Path, *, folders: bool) -> list[Path]:
-    """The folders (or files) of a folder, sorted by name; hidden entries are ignored."""
-    return sorted(
-        (p for p in folder.iterdir() if not p.name.startswith(".") and p.is_dir() == folders),
-        key=lambda p: p.name,
-    )
-
-
-def _bad_identifier(identifier: str, what: str) -> str:
-    try:
-        check_identifier(identifier, what)
-    except ValueError as exc:
-        return str(exc)
-    return ""
-
-
-def _read_artifact_files(folder: Path, model_id: str, version_id: str | None) -> Iterator[Record]:
-    level = ArtifactLevel.MODEL if version_id is None else ArtifactLevel.VERSION
-    for path in _entries(folder, folders=False):
-        source = str(path)
-        try:
-            artifact = _read_artifact_file(path, level)
-        except (OSError, ValueError) as exc:
-            yield Record("refused", model_id, version_id, source=source, reason=str(exc))
-            continue
-        yield Record("artifact", model_id, version_id, artifact, source=source)
-
-
-def _read_artifact_file(path: Path, level: ArtifactLevel) -> Artifact:
-    """The artifact a file holds, checked against the file's name and place."""
-    if path.suffix != _SUFFIX:
-        raise ValueError(f"not an artifact file (the name does not end in {_SUFFIX})")
-    try:
-        value = json.loads(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError as exc:
-        raise ValueError(f"not UTF-8 text: {exc}") from exc
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"not JSON: {exc}") from exc
-    artifact = _validate(value)
-    expected = decode_name(path.name[: -len(_SUFFIX)])
-    if artifact.header.identifier != expected:
-        raise ValueError(
-            f"header.identifier is {artifact.header.identifier!r} but the file name "
-            f"stands for {expected!r}"
-        )
-    if artifact.header.level != level:
-        raise ValueError(
-            f"header.level is {artifact.header.level.value!r} but the file lies in a "
-            f"{level.value} folder"
-        )
-    return artifact
-
-
-def _validate(value: Any) -> Artifact:
-    """The artifact of a JSON value, with the entity validation the repository applies."""
-    try:
-        return Artifact.model_validate(value)
-    except ValidationError as exc:
-        errors = "; ".join(
-            f"{'.'.join(str(p) for p in error['loc']) or 'artifact'}: {error['msg']}"
-            for error in exc.errors()
-        )
-        raise ValueError(f"not a valid artifact: {errors}") from exc
-
-
-def write_folder(
-    root: Path,
-    records: Iterable[Record],
-    *,
-    force: bool = False,
-    progress: Progress | None = None,
-    summary: Summary | None = None,
-) -> Summary:
-    """Write a record stream as an MLTE folder store under `root`.
-
-    An existing artifact file is left alone (counted as skipped) unless
-    `force` overwrites it. A record that cannot become a file (a name the
-    file system refuses) is refused with the reason.
-    """
-    summary = summary if summary is not None else Summary()
-    models_dir = root / MODELS_FOLDER
-    handled = 0
-    for record in records:
-        model_dir = models_dir / encode_name(record.model)
-        try:
-            if record.kind == "refused":
-                summary.refused.append(Problem(record.source, record.reason))
-            elif record.kind == "model":
-                model_dir.mkdir(parents=True, exist_ok=True)
-                summary.models += 1
-            elif record.kind == "version":
-                assert record.version is not None
-                (model_dir / encode_name(record.version)).mkdir(parents=True, exist_ok=True)
-                summary.versions += 1
-            else:
-                assert record.artifact is not None
-                folder = (
-                    model_dir if record.version is None else model_dir / encode_name(record.version)
-                )
-                _write_artifact_file(folder, record.artifact, force, summary)
-        except OSError as exc:
-            summary.refused.append(Problem(record.source, f"cannot write: {exc}"))
-        if record.kind in ("artifact", "refused"):
-            handled += 1
-            if progress is not None:
-                progress(handled)
-    return summary
-
-
-def _write_artifact_file(folder: Path, artifact: Artifact, force: bool, summary: Summary) -> None:
-    path = folder / (encode_name(artifact.header.identifier) + _SUFFIX)
-    text = json.dumps(artifact.to_json(), indent=4, ensure_ascii=False)
-    folder.mkdir(parents=True, exist_ok=True)
-    try:
-        with path.open("w" if force else "x", encoding="utf-8") as file:
-            file.write(text)
-    except FileExistsError:
-        summary.skipped += 1
-        return
-    summary.artifacts += 1
-
-
-# -- JSON lines -----------------------------------------------------------------------
-
-
-def record_to_json(record: Record) -> dict[str, Any]:
-    """The JSON object of one record in a dump."""
-    if record.kind == "model":
-        return {"kind": "model", "model": record.model}
-    if record.kind == "version":
-        return {"kind": "version", "model": record.model, "version": record.version}
-    assert record.artifact is not None
-    return {
-        "kind": "artifact",
-        "model": record.model,
-        "version": record.version,
-        "artifact": record.artifact.to_json(),
-    }
-
-
-def record_from_json(value: Any, source: str) -> Record:
-    """A record from one line's JSON value; a `refused` record if it is not a valid one."""
-    try:
-        if not isinstance(value, dict):
-            raise ValueError("not a JSON object")
-        kind, model = value.get("kind"), value.get("model")
-        if not isinstance(model, str):
-            raise ValueError("'model' is missing or not text")
-        if kind == "model":
-            return Record("model", model, source=source)
-        version = value.get("version")
-        if kind == "version":
-            if not isinstance(version, str):
-                raise ValueError("'version' is missing or not text")
-            return Record("version", model, version, source=source)
-        if kind != "artifact":
-            raise ValueError(f"unknown kind {kind!r} (expected model, version or artifact)")
-        if version is not None and not isinstance(version, str):
-            raise ValueError("'version' is neither text nor null")
-        artifact = _validate(value.get("artifact"))
-        expected = ArtifactLevel.MODEL if version is None else ArtifactLevel.VERSION
-        if artifact.header.level != expected:
-            raise ValueError(
-                f"header.level is {artifact.header.level.value!r} but 'version' is "
-                f"{'null' if version is None else 'set'}"
-            )
-        return Record("artifact", model, version, artifact, source=source)
-    except ValueError as exc:
-        model_name = value.get("model") if isinstance(value, dict) else None
-        return Record(
-            "refused",
-            model_name if isinstance(model_name, str) else "",
-            reason=str(exc),
-            source=source,
-        )
-
-
-def read_jsonl(file: IO[str], name: str) -> Iterator[Record]:
-    """Stream the records of a JSON-lines dump; blank lines are ignored."""
-    for number, line in enumerate(file, start=1):
-        if not line.strip():
-            continue
-        source = f"{name}:{number}"
-        try:
-            value = json.loads(line)
-        except json.JSONDecodeError as exc:
-            yield Record("refused", "", source=source, reason=f"not JSON: {exc}")
-            continue
-        yield record_from_json(value, source)
-
-
-def write_jsonl(
-    file: IO[str],
-    records: Iterable[Record],
-    *,
-    progress: Progress | None = None,
-    summary: Summary | None = None,
-) -> Summary:
-    """Write a record stream as JSON lines, one object per line."""
-    summary = summary if summary is not None else Summary()
-    for record in records:
-        if record.kind == "refused":
-            summary.refused.append(Problem(record.source, record.reason))
-            continue
-        file.write(json.dumps(record_to_json(record), ensure_ascii=False) + "\n")
-        if record.kind == "model":
-            summary.models += 1
-        elif record.kind == "version":
-            summary.versions += 1
-        else:
-            summary.artifacts += 1
-            if progress is not None:
-                progress(summary.artifacts)
     return summary
 
 

@@ -4,7 +4,8 @@ PostgreSQL: a scratch database is created for the test session through the
 admin URL in MLTE_STORE_TEST_POSTGRES_URL (default
 postgresql://root@127.0.0.1:5432/postgres) and dropped afterwards. When
 MLTE_STORE_REQUIRE_POSTGRES=1 (as in CI) an unreachable server fails the
-PostgreSQL tests instead of skipping them.
+PostgreSQL tests instead of skipping them. Tests are marked `sqlite` or
+`postgresql` by the backend they use: `pytest -m "not postgresql"` needs no server.
 """
 
 from __future__ import annotations
@@ -30,7 +31,27 @@ ADMIN_URL = os.environ.get(
     "MLTE_STORE_TEST_POSTGRES_URL", "postgresql://root@127.0.0.1:5432/postgres"
 )
 REQUIRE_POSTGRES = os.environ.get("MLTE_STORE_REQUIRE_POSTGRES") == "1"
-BACKENDS = ["sqlite", "postgresql"]
+#: The backends every database test runs on, each marked with its name, so that
+#: `-m "not postgresql"` runs the suite without a PostgreSQL server.
+BACKENDS = [
+    pytest.param("sqlite", marks=pytest.mark.sqlite),
+    pytest.param("postgresql", marks=pytest.mark.postgresql),
+]
+
+#: Fixtures that need the PostgreSQL server.
+_POSTGRES_FIXTURES = ("postgres_server", "postgres_store_url")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark the tests that pin their backend (`parametrize("backend", ...)`) or use the
+    server directly with the backend's mark too: a test declares what it needs."""
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        backend = callspec.params.get("backend") if callspec is not None else None
+        if backend in ("sqlite", "postgresql"):
+            item.add_marker(backend)
+        elif any(name in _POSTGRES_FIXTURES for name in getattr(item, "fixturenames", ())):
+            item.add_marker("postgresql")
 
 
 class PostgresServer:

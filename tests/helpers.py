@@ -33,7 +33,7 @@ def ids(artifacts: list[Artifact]) -> list[str]:
 
 
 def same_json(a: Any, b: Any) -> bool:
-    """JSON equality where numbers compare by decimal value, as DESIGN.md allows.
+    """JSON equality where numbers compare by decimal value, as docs/contract.md section 1 allows.
 
     PostgreSQL's JSONB keeps numbers as decimals, so 1e300 may come back as the
     integer 10**300: equal as a JSON number, unequal as a Python float.

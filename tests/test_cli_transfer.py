@@ -14,8 +14,9 @@ import pytest
 from rich.console import Console
 from typer.testing import CliRunner
 
-from mlte_store import cli_common, migrate
+from mlte_store import migrate
 from mlte_store.cli import app
+from mlte_store.cli import common as cli_common
 from mlte_store.engine import URL_ENV_VAR
 
 from .conftest import PostgresServer

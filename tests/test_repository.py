@@ -1,4 +1,4 @@
-"""The repository contract (DESIGN.md section 2), on SQLite and PostgreSQL."""
+"""The repository contract (docs/contract.md section 2), on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 

@@ -25,8 +25,8 @@ from mlte_store import (
     TagFilter,
     TypeFilter,
 )
+from mlte_store.db.filters import compile_filter
 from mlte_store.models import ArtifactType
-from mlte_store.sql_filters import compile_filter
 from mlte_store.tables import ArtifactRow
 
 from .helpers import ids, make_artifact

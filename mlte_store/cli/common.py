@@ -1,8 +1,9 @@
-"""What every `mlte-store` command shares: options, output, error reporting, progress.
+"""What every `mlte-store` command shares: arguments, options, exit codes, output, progress.
 
-Exit codes: 0 done, 1 not found / already exists, 2 bad usage or bad input,
-3 schema missing or behind, 4 database failure, 5 `verify` found a body that
-no longer matches its digest.
+Exit codes (defined here only, in `EXIT_CODES` and `EXIT_MISMATCH`): 0 done,
+1 not found / already exists, 2 bad usage or bad input, 3 schema missing or
+behind, 4 database failure, 5 `verify` found a body that no longer matches
+its digest.
 """
 
 from __future__ import annotations
@@ -43,6 +44,9 @@ UrlOption = Annotated[
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+ModelArg = Annotated[str, typer.Argument(help="Model identifier.")]
+VersionArg = Annotated[str, typer.Argument(help="Version identifier.")]
+ArtifactArg = Annotated[str, typer.Argument(help="Artifact identifier.")]
 
 __all__ = ["DEFAULT_URL", "JsonOption", "UrlOption"]
 
@@ -56,6 +60,9 @@ EXIT_CODES: dict[type[ErrorStore], int] = {
 
 #: Exit code when some input was refused (bad usage or bad input).
 EXIT_BAD_INPUT = EXIT_CODES[ErrorInvalidInput]
+
+#: Exit code of `verify` when a body no longer matches its digest.
+EXIT_MISMATCH = 5
 
 
 def fail(message: str, code: int = EXIT_BAD_INPUT) -> typer.Exit:

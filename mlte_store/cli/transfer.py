@@ -15,7 +15,7 @@ import typer
 from rich.table import Table
 
 from mlte_store import transfer
-from mlte_store.cli_common import (
+from mlte_store.cli.common import (
     DEFAULT_URL,
     EXIT_BAD_INPUT,
     JsonOption,
@@ -149,12 +149,3 @@ def copy(
             ),
             as_json,
         )
-
-
-def register(app: typer.Typer) -> None:
-    """Add the transfer commands to the top-level app."""
-    app.command("import-folder")(import_folder)
-    app.command("export-folder")(export_folder)
-    app.command("dump")(dump)
-    app.command("load")(load)
-    app.command("copy")(copy)

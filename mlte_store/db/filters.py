@@ -45,9 +45,9 @@ from mlte_store.query import (
     TypeFilter,
     split_path,
 )
-from mlte_store.tables import artifact_table as _ARTIFACT
+from mlte_store.tables import artifact_table as _artifact
 
-_DOCUMENT = _ARTIFACT.c.search
+_DOCUMENT = _artifact.c.search
 
 
 class Parameters:
@@ -93,9 +93,9 @@ def compile_filter(
         case NoneFilter():
             return false()
         case IdentifierFilter():
-            return _ARTIFACT.c.identifier == _bind(filter.id, params, _ARTIFACT.c.identifier.type)
+            return _artifact.c.identifier == _bind(filter.id, params, _artifact.c.identifier.type)
         case TypeFilter():
-            return _ARTIFACT.c.type == _bind(filter.item_type.value, params, _ARTIFACT.c.type.type)
+            return _artifact.c.type == _bind(filter.item_type.value, params, _artifact.c.type.type)
         case PropertyFilter():
             return _text_contains(filter.name, fold(filter.property), dialect, params)
         case TagFilter():

@@ -1,8 +1,7 @@
 """`mlte-store` commands for revision history: artifacts history/restore, history purge, verify.
 
-`artifacts history` and `artifacts restore` join the `artifacts` group;
-`register(app)` adds `history purge` and `verify` to the top-level app. Each
-command is a thin call into ArtifactRepository.
+`artifacts history`, `artifacts restore`, `history purge` and `verify`, each a
+thin call into ArtifactRepository; `mlte_store.cli` registers them.
 """
 
 from __future__ import annotations
@@ -13,11 +12,14 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from mlte_store.cli_artifacts import artifacts_app
-from mlte_store.cli_common import (
+from mlte_store.cli.common import (
     DEFAULT_URL,
+    EXIT_MISMATCH,
+    ArtifactArg,
     JsonOption,
+    ModelArg,
     UrlOption,
+    VersionArg,
     console,
     fail,
     open_store,
@@ -25,21 +27,12 @@ from mlte_store.cli_common import (
 )
 from mlte_store.models import DigestMismatch
 
-#: Exit code of `verify` when a body no longer matches its digest.
-EXIT_MISMATCH = 5
-
-history_app = typer.Typer(help="Revision history retention.", no_args_is_help=True)
-
-ModelArg = Annotated[str, typer.Argument(help="Model identifier.")]
-VersionArg = Annotated[str, typer.Argument(help="Version identifier.")]
-ArtifactArg = Annotated[str, typer.Argument(help="Artifact identifier.")]
 LevelOption = Annotated[
     str | None,
     typer.Option(help="'model' or 'version' history (default: the version's if it has one)."),
 ]
 
 
-@artifacts_app.command("history")
 def artifacts_history(
     model_id: ModelArg,
     version_id: VersionArg,
@@ -67,7 +60,6 @@ def artifacts_history(
     console.print(table)
 
 
-@artifacts_app.command("restore")
 def artifacts_restore(
     model_id: ModelArg,
     version_id: VersionArg,
@@ -88,7 +80,6 @@ def artifacts_restore(
     console.print(f"restored revision {revision} of {artifact_id!r}; now at {latest.revision}")
 
 
-@history_app.command("purge")
 def history_purge(
     model_id: Annotated[str | None, typer.Option("--model", help="Only this model.")] = None,
     version_id: Annotated[
@@ -136,9 +127,3 @@ def _mismatch_table(problems: list[DigestMismatch]) -> Table:
             problem.computed_digest[:12],
         )
     return table
-
-
-def register(app: typer.Typer) -> None:
-    """Add `history purge` and `verify` to the top-level app."""
-    app.add_typer(history_app, name="history")
-    app.command("verify")(verify)

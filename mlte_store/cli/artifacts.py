@@ -1,7 +1,6 @@
 """`mlte-store artifacts ...`: list, get, put, remove and search artifacts.
 
-Other command modules may add commands to `artifacts_app`; it is registered
-in `mlte_store.cli`.
+The commands are plain functions; `mlte_store.cli` registers them.
 """
 
 from __future__ import annotations
@@ -14,16 +13,20 @@ from typing import Annotated, Any
 import typer
 from pydantic import ValidationError
 
-from mlte_store.cli_common import (
+from mlte_store.cli.common import (
     DEFAULT_URL,
+    ArtifactArg,
     JsonOption,
+    ModelArg,
     UrlOption,
+    VersionArg,
     artifact_table,
     console,
     fail,
     open_store,
     print_json,
 )
+from mlte_store.inputs import MAX_PAGE_SIZE
 from mlte_store.models import Artifact, ArtifactType
 from mlte_store.query import (
     AllFilter,
@@ -36,15 +39,7 @@ from mlte_store.query import (
     TagFilter,
     TypeFilter,
 )
-from mlte_store.repository import MAX_PAGE_SIZE
 
-artifacts_app = typer.Typer(
-    help="List, read, write, remove and search artifacts.", no_args_is_help=True
-)
-
-ModelArg = Annotated[str, typer.Argument(help="Model identifier.")]
-VersionArg = Annotated[str, typer.Argument(help="Version identifier.")]
-ArtifactArg = Annotated[str, typer.Argument(help="Artifact identifier.")]
 LimitOption = Annotated[
     int, typer.Option(help=f"At most this many artifacts (0 to {MAX_PAGE_SIZE}).")
 ]
@@ -75,7 +70,6 @@ def read_json_argument(value: str, what: str) -> Any:
         raise fail(f"{what} {value!r} is not JSON: {exc}") from exc
 
 
-@artifacts_app.command("ls")
 def artifacts_ls(
     model: ModelArg,
     version: VersionArg,
@@ -92,7 +86,6 @@ def artifacts_ls(
     print_artifacts(artifacts, as_json, title)
 
 
-@artifacts_app.command("get")
 def artifacts_get(
     model: ModelArg,
     version: VersionArg,
@@ -109,7 +102,6 @@ def artifacts_get(
         console.print_json(data=found.to_json())
 
 
-@artifacts_app.command("put")
 def artifacts_put(
     model: ModelArg,
     version: VersionArg,
@@ -140,7 +132,6 @@ def artifacts_put(
     )
 
 
-@artifacts_app.command("rm")
 def artifacts_rm(
     model: ModelArg,
     version: VersionArg,
@@ -200,7 +191,6 @@ def build_query(
     return Query(filter=filters[0] if len(filters) == 1 else AndFilter(filters=filters))
 
 
-@artifacts_app.command("search")
 def artifacts_search(
     model: ModelArg,
     version: VersionArg,

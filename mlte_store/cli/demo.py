@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
+import typer
 from rich.console import Console
 from rich.table import Table
 
-from mlte_store.cli_common import artifact_table
+from mlte_store import migrate
+from mlte_store.cli.common import DEFAULT_URL, UrlOption, artifact_table, console, reported
 from mlte_store.models import Artifact, ArtifactLevel, ArtifactType
 from mlte_store.query import (
     AndFilter,
@@ -97,3 +101,14 @@ def run_demo(url: str, console: Console) -> None:
             f"deleted {deleted.header.identifier}; "
             f"{len(store.read_artifacts(MODEL, VERSION))} artifacts remain visible"
         )
+
+
+def demo(
+    url: UrlOption = DEFAULT_URL,
+    upgrade: Annotated[bool, typer.Option(help="Upgrade the schema to the head first.")] = True,
+) -> None:
+    """Write, read, page, search and delete sample artifacts, showing each step."""
+    with reported():
+        if upgrade:
+            migrate.upgrade(url)
+        run_demo(url, console)

@@ -1,0 +1,230 @@
+"""The statements of the revision table (`mlte_artifact_revision`): record, read, purge, verify.
+
+The rule of `statements` applies: hot-path builders take only shape
+arguments and are `functools.cache`d; the others take values and are built
+per call. Nothing here executes SQL.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Executable,
+    Insert,
+    ScalarSelect,
+    Select,
+    Table,
+    and_,
+    bindparam,
+    delete,
+    exists,
+    false,
+    func,
+    insert,
+    null,
+    or_,
+    select,
+    true,
+    update,
+)
+
+from mlte_store.db.rows import (
+    HEADER_COLUMNS,
+    REVISION_COLUMNS,
+    REVISION_INSERT_COLUMNS,
+    Owner,
+    verify_columns,
+)
+from mlte_store.models import ArtifactLevel
+from mlte_store.tables import artifact_table as _artifact
+from mlte_store.tables import model_table as _model
+from mlte_store.tables import revision_table as _revision
+from mlte_store.tables import version_table as _version
+
+#: Rows `verify_page` reads per round trip.
+VERIFY_BATCH = 1000
+
+_MODEL = ArtifactLevel.MODEL
+
+
+# -- revisions ---------------------------------------------------------------------------
+
+
+def next_revision(level: ArtifactLevel, owner: Any, identifier: Any) -> ScalarSelect[Any]:
+    """The next revision number of an identifier at a level, as a scalar subquery.
+
+    `owner` and `identifier` are SQL expressions (usually bound parameters).
+    """
+    column = _revision.c.model_id if level == _MODEL else _revision.c.version_id
+    return (
+        select(func.coalesce(func.max(_revision.c.revision), 0) + 1)
+        .where(column == owner, _revision.c.identifier == identifier)
+        .scalar_subquery()
+    )
+
+
+def set_revision(row_pk: int, revision: int) -> Executable:
+    """Correct an artifact row's revision to the number its history gave."""
+    return update(_artifact).where(_artifact.c.id == row_pk).values(revision=revision)
+
+
+def _recorded_at() -> BindParameter[Any]:
+    return bindparam("r_recorded_at", type_=_revision.c.recorded_at.type)
+
+
+@functools.cache
+def revision_marker(level: ArtifactLevel) -> Insert:
+    """INSERT ... SELECT of a deletion marker, numbered from the history it sees.
+
+    Parameters: `r_owner` (the owner's key), `r_<column>` for the header
+    columns, and `r_recorded_at`.
+    """
+    owner: BindParameter[Any] = bindparam("r_owner")
+    header = {name: bindparam(f"r_{name}", type_=_revision.c[name].type) for name in HEADER_COLUMNS}
+    model_level = level == _MODEL
+    source = select(
+        (owner if model_level else null()).label("model_id"),
+        (null() if model_level else owner).label("version_id"),
+        *(header[name].label(name) for name in HEADER_COLUMNS),
+        next_revision(level, owner, header["identifier"]).label("revision"),
+        null().label("body"),
+        null().label("digest"),
+        true().label("deleted"),
+        _recorded_at().label("recorded_at"),
+    )
+    return (
+        insert(_revision)
+        .from_select(REVISION_INSERT_COLUMNS, source)
+        .returning(_revision.c.revision)
+    )
+
+
+def _copied(revision: Any) -> Select[Any]:
+    """Artifact rows as revision rows (REVISION_INSERT_COLUMNS) numbered `revision`."""
+    return select(
+        _artifact.c.model_id,
+        _artifact.c.version_id,
+        *(_artifact.c[name] for name in HEADER_COLUMNS),
+        revision,
+        _artifact.c.body,
+        _artifact.c.digest,
+        false().label("deleted"),
+        _recorded_at().label("recorded_at"),
+    )
+
+
+@functools.cache
+def revision_copy(level: ArtifactLevel) -> Insert:
+    """INSERT ... SELECT of the artifact row `r_row` as a revision, numbered from the
+    history it sees. The body is copied by the database, not sent again."""
+    owner = _artifact.c.model_id if level == _MODEL else _artifact.c.version_id
+    numbered = next_revision(level, owner, _artifact.c.identifier).label("revision")
+    source = _copied(numbered).where(_artifact.c.id == bindparam("r_row"))
+    return (
+        insert(_revision)
+        .from_select(REVISION_INSERT_COLUMNS, source)
+        .returning(_revision.c.revision)
+    )
+
+
+@functools.cache
+def revision_copy_many(level: ArtifactLevel) -> Insert:
+    """INSERT ... SELECT of an owner's artifact rows `r_identifiers` as revisions with
+    the numbers the rows carry (bulk writes)."""
+    owner = _artifact.c.model_id if level == _MODEL else _artifact.c.version_id
+    source = _copied(_artifact.c.revision).where(
+        owner == bindparam("r_owner"),
+        _artifact.c.identifier.in_(bindparam("r_identifiers", expanding=True)),
+    )
+    return insert(_revision).from_select(REVISION_INSERT_COLUMNS, source)
+
+
+def insert_markers() -> Executable:
+    """INSERT of numbered deletion markers (executemany); a marker's body is SQL NULL."""
+    return insert(_revision).values(body=null())
+
+
+def max_revisions(level: ArtifactLevel, pk: int, identifiers: Sequence[str]) -> Select[Any]:
+    """(identifier, highest revision) of these identifiers in one owner's history."""
+    column = _revision.c.model_id if level == _MODEL else _revision.c.version_id
+    return (
+        select(_revision.c.identifier, func.max(_revision.c.revision))
+        .where(column == pk, _revision.c.identifier.in_(identifiers))
+        .group_by(_revision.c.identifier)
+    )
+
+
+def history(owner: Owner, identifier: str, revision: int | None = None) -> Select[Any]:
+    """REVISION_COLUMNS of an identifier's revisions, oldest first (only `revision`, if given)."""
+    statement = (
+        select(*REVISION_COLUMNS)
+        .where(owner.condition(_revision), _revision.c.identifier == identifier)
+        .order_by(_revision.c.revision)
+    )
+    if revision is not None:
+        statement = statement.where(_revision.c.revision == revision)
+    return statement
+
+
+def has_identifier(owner: Owner, identifier: str) -> Select[Any]:
+    """Whether the owner has the identifier, now or in its history."""
+    return select(
+        or_(
+            exists().where(owner.condition(_revision), _revision.c.identifier == identifier),
+            exists().where(owner.condition(_artifact), _artifact.c.identifier == identifier),
+        )
+    )
+
+
+# -- maintenance (cold) ------------------------------------------------------------------
+
+
+def purge(model_pk: int | None, version_pk: int | None, older_than: datetime | None) -> Any:
+    """DELETE of the revisions in scope, except each live artifact's current revision."""
+    current = exists().where(
+        _artifact.c.identifier == _revision.c.identifier,
+        _artifact.c.revision == _revision.c.revision,
+        or_(
+            _artifact.c.version_id == _revision.c.version_id,
+            _artifact.c.model_id == _revision.c.model_id,
+        ),
+    )
+    conditions: list[ColumnElement[bool]] = [~current]
+    if version_pk is not None:
+        conditions.append(_revision.c.version_id == version_pk)
+    elif model_pk is not None:
+        conditions.append(
+            or_(
+                _revision.c.model_id == model_pk,
+                _revision.c.version_id.in_(
+                    select(_version.c.id).where(_version.c.model_id == model_pk)
+                ),
+            )
+        )
+    if older_than is not None:
+        conditions.append(_revision.c.recorded_at < older_than)
+    return delete(_revision).where(and_(*conditions))
+
+
+def verify_page(table: Table, after: int) -> Select[Any]:
+    """A page of `verify_columns` rows of `table` (artifacts or revisions) after pk `after`."""
+    statement = (
+        select(*verify_columns(table))
+        .select_from(
+            table.outerjoin(_version, _version.c.id == table.c.version_id).join(
+                _model, _model.c.id == func.coalesce(table.c.model_id, _version.c.model_id)
+            )
+        )
+        .where(table.c.id > after)
+        .order_by(table.c.id)
+        .limit(VERIFY_BATCH)
+    )
+    if table is _revision:
+        statement = statement.where(_revision.c.body.isnot(None))
+    return statement

@@ -1,0 +1,158 @@
+"""The stream every transfer is made of: `Record`s, their `Summary`, and the JSON-lines format.
+
+A reader yields records (a model, a version, an artifact, or an item it had
+to refuse, with the reason); a writer consumes them and counts what it did in
+a `Summary`. This module holds those types and the dump format (one JSON
+object per line, documented in the README); `folder_store` holds MLTE's
+folder format and `transfer` the readers and writers of a repository.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from typing import IO, Any, Literal
+
+from mlte_store import inputs
+from mlte_store.models import Artifact, ArtifactLevel
+
+RecordKind = Literal["model", "version", "artifact", "refused"]
+
+#: Called with the number of artifacts handled so far (for a progress bar).
+Progress = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class Record:
+    """One item of a transfer stream.
+
+    `version` is None for a model and for a model-level artifact. `source`
+    says where the item came from (a file path, a line, a store), for reports.
+    A `refused` record carries the reason it could not be read in `reason`.
+    """
+
+    kind: RecordKind
+    model: str
+    version: str | None = None
+    artifact: Artifact | None = None
+    source: str = ""
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """An item that was not transferred: where it came from and why."""
+
+    source: str
+    reason: str
+
+
+@dataclass
+class Summary:
+    """What a transfer did: counts, and every refused item with its reason."""
+
+    models: int = 0
+    versions: int = 0
+    artifacts: int = 0
+    skipped: int = 0
+    refused: list[Problem] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        """The summary as plain JSON (for `--json` output)."""
+        return asdict(self)
+
+
+# -- JSON lines -----------------------------------------------------------------------
+
+
+def record_to_json(record: Record) -> dict[str, Any]:
+    """The JSON object of one record in a dump."""
+    if record.kind == "model":
+        return {"kind": "model", "model": record.model}
+    if record.kind == "version":
+        return {"kind": "version", "model": record.model, "version": record.version}
+    assert record.artifact is not None
+    return {
+        "kind": "artifact",
+        "model": record.model,
+        "version": record.version,
+        "artifact": record.artifact.to_json(),
+    }
+
+
+def record_from_json(value: Any, source: str) -> Record:
+    """A record from one line's JSON value; a `refused` record if it is not a valid one."""
+    try:
+        if not isinstance(value, dict):
+            raise ValueError("not a JSON object")
+        kind, model = value.get("kind"), value.get("model")
+        if not isinstance(model, str):
+            raise ValueError("'model' is missing or not text")
+        if kind == "model":
+            return Record("model", model, source=source)
+        version = value.get("version")
+        if kind == "version":
+            if not isinstance(version, str):
+                raise ValueError("'version' is missing or not text")
+            return Record("version", model, version, source=source)
+        if kind != "artifact":
+            raise ValueError(f"unknown kind {kind!r} (expected model, version or artifact)")
+        if version is not None and not isinstance(version, str):
+            raise ValueError("'version' is neither text nor null")
+        artifact = inputs.artifact_json(value.get("artifact"))
+        expected = ArtifactLevel.MODEL if version is None else ArtifactLevel.VERSION
+        if artifact.header.level != expected:
+            raise ValueError(
+                f"header.level is {artifact.header.level.value!r} but 'version' is "
+                f"{'null' if version is None else 'set'}"
+            )
+        return Record("artifact", model, version, artifact, source=source)
+    except ValueError as exc:
+        model_name = value.get("model") if isinstance(value, dict) else None
+        return Record(
+            "refused",
+            model_name if isinstance(model_name, str) else "",
+            reason=str(exc),
+            source=source,
+        )
+
+
+def read_jsonl(file: IO[str], name: str) -> Iterator[Record]:
+    """Stream the records of a JSON-lines dump; blank lines are ignored."""
+    for number, line in enumerate(file, start=1):
+        if not line.strip():
+            continue
+        source = f"{name}:{number}"
+        try:
+            value = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield Record("refused", "", source=source, reason=f"not JSON: {exc}")
+            continue
+        yield record_from_json(value, source)
+
+
+def write_jsonl(
+    file: IO[str],
+    records: Iterable[Record],
+    *,
+    progress: Progress | None = None,
+    summary: Summary | None = None,
+) -> Summary:
+    """Write a record stream as JSON lines, one object per line."""
+    summary = summary if summary is not None else Summary()
+    for record in records:
+        if record.kind == "refused":
+            summary.refused.append(Problem(record.source, record.reason))
+            continue
+        file.write(json.dumps(record_to_json(record), ensure_ascii=False) + "\n")
+        if record.kind == "model":
+            summary.models += 1
+        elif record.kind == "version":
+            summary.versions += 1
+        else:
+            summary.artifacts += 1
+            if progress is not None:
+                progress(summary.artifacts)
+    return summary
