@@ -18,7 +18,8 @@ import json
 import os
 import select
 import weakref
-from typing import Any
+from types import TracebackType
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, event
 from sqlalchemy import create_engine as sa_create_engine
@@ -191,3 +192,45 @@ def configure_sqlite(engine: Engine, *, foreign_keys: bool = True) -> None:
         if options.get(SINGLE_STATEMENT_OPTION, False):
             return  # one statement in autocommit mode is atomic by itself
         connection.exec_driver_sql("BEGIN IMMEDIATE" if options.get(WRITE_OPTION) else "BEGIN")
+
+
+_Owner = TypeVar("_Owner", bound="EngineOwner")
+
+
+class EngineOwner:
+    """What the library's facades share: built from a URL (then the facade owns the engine
+    and `close()` disposes it) or from an Engine (then the caller owns it, and a shared
+    pool is never torn down); usable as a context manager.
+    """
+
+    def __init__(self, url_or_engine: str | URL | Engine | None = None) -> None:
+        if isinstance(url_or_engine, Engine):
+            self._engine, self._owns_engine = url_or_engine, False
+            if url_or_engine.dialect.name == "sqlite":
+                configure_sqlite(url_or_engine)
+            elif url_or_engine.dialect.name == "postgresql":
+                configure_postgresql(url_or_engine)
+        else:
+            self._engine, self._owns_engine = create_engine(url_or_engine), True
+        self._url_shown = self._engine.url.render_as_string(hide_password=True)
+
+    def close(self) -> None:
+        """Release the engine if this object created it; a shared engine is left alone."""
+        if self._owns_engine:
+            self._engine.dispose()
+
+    def __enter__(self: _Owner) -> _Owner:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    @property
+    def engine(self) -> Engine:
+        """The engine this object runs on."""
+        return self._engine

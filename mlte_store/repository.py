@@ -23,7 +23,6 @@ import time
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timezone
-from types import TracebackType
 from typing import Any, Concatenate, NoReturn, ParamSpec, TypeVar
 
 from pydantic import ValidationError
@@ -45,9 +44,7 @@ from mlte_store.engine import (
     SINGLE_STATEMENT_OPTION,
     STATEMENTS_DONE,
     WRITE_OPTION,
-    configure_postgresql,
-    configure_sqlite,
-    create_engine,
+    EngineOwner,
 )
 from mlte_store.errors import (
     ErrorAlreadyExists,
@@ -121,7 +118,7 @@ def _retried(
     return call
 
 
-class ArtifactRepository:
+class ArtifactRepository(EngineOwner):
     """MLTE's artifact store over one SQL database (PostgreSQL or SQLite).
 
     Built from a database URL (then it owns, and `close()` disposes, its
@@ -135,19 +132,9 @@ class ArtifactRepository:
     def __init__(
         self, url_or_engine: str | URL | Engine | None = None, *, history: bool = True
     ) -> None:
+        super().__init__(url_or_engine)
         self._keep_history = history
-        if isinstance(url_or_engine, Engine):
-            self._engine = url_or_engine
-            self._owns_engine = False
-            if url_or_engine.dialect.name == "sqlite":
-                configure_sqlite(url_or_engine)
-            elif url_or_engine.dialect.name == "postgresql":
-                configure_postgresql(url_or_engine)
-        else:
-            self._engine = create_engine(url_or_engine)
-            self._owns_engine = True
         self._dialect = self._engine.dialect.name
-        self._url_shown = self._engine.url.render_as_string(hide_password=True)
         self._statements: dict[Hashable, Any] = {}
         try:
             with self._transaction(write=False) as connection:
@@ -155,29 +142,6 @@ class ArtifactRepository:
         except BaseException:
             self.close()
             raise
-
-    # -- lifecycle ---------------------------------------------------------------
-
-    def close(self) -> None:
-        """Release the engine if this repository created it; a shared engine is left alone."""
-        if self._owns_engine:
-            self._engine.dispose()
-
-    def __enter__(self) -> ArtifactRepository:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
-
-    @property
-    def engine(self) -> Engine:
-        """The engine this repository runs on."""
-        return self._engine
 
     # -- models ------------------------------------------------------------------
 

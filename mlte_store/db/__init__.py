@@ -1,0 +1,1 @@
+"""Internals: SQL statements and per-table operations that take an open connection."""
