@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from mlte_store import cli_history, cli_transfer, migrate
+from mlte_store import cli_history, cli_server, cli_transfer, migrate
 from mlte_store.cli_artifacts import artifacts_app
 from mlte_store.cli_common import (
     DEFAULT_URL,
@@ -34,6 +34,8 @@ app.add_typer(versions_app, name="versions")
 app.add_typer(artifacts_app, name="artifacts")
 cli_transfer.register(app)
 cli_history.register(app)
+app.add_typer(cli_server.users_app, name="users")
+app.command("serve")(cli_server.serve)
 
 
 @db_app.command("upgrade")
