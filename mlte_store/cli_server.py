@@ -30,6 +30,9 @@ from mlte_store.cli_common import (
 )
 from mlte_store.users import UserStore
 
+#: How long a stopping server lets requests in flight finish.
+GRACEFUL_SHUTDOWN_SECONDS = 30
+
 users_app = typer.Typer(help="Users of the HTTP server and their grants.", no_args_is_help=True)
 
 NameArg = Annotated[str, typer.Argument(help="User name.")]
@@ -190,13 +193,15 @@ def serve(
         from mlte_store.server import ServerSettings
     except ImportError as exc:
         raise fail(f"the server needs its extra: pip install 'mlte_store[server]' ({exc})") from exc
-    settings = ServerSettings(
-        url=url, max_body=max_body, token_ttl=token_ttl, secret_key_file=secret_key_file
+    settings = ServerSettings.from_env().model_copy(
+        update={"url": url, "max_body": max_body, "token_ttl": token_ttl}
     )
+    if secret_key_file is not None:
+        settings = settings.model_copy(update={"secret_key_file": secret_key_file})
     try:
         settings.configured_key()
     except (OSError, ValueError) as exc:
-        raise fail(f"signing key file {secret_key_file}: {exc}", EXIT_BAD_INPUT) from exc
+        raise fail(f"signing key: {exc}", EXIT_BAD_INPUT) from exc
     with open_users(url) as users:
         if not users.list_users():
             console.print(
@@ -222,4 +227,5 @@ def serve(
         port=port,
         workers=workers,
         log_level=log_level,
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
     )

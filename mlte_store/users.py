@@ -111,6 +111,7 @@ class UserStore(EngineOwner):
         dummy hash), so the answer and its timing do not say which it was. A
         disabled user is returned too: the caller decides what that means.
         """
+        dummy_hash = self._dummy_hash  # made first, so even the first call costs the same
         found: tuple[User, str] | None = None
         if isinstance(name, str) and isinstance(password, str):
             try:
@@ -118,7 +119,7 @@ class UserStore(EngineOwner):
                     found = sql.user_with_hash(connection, check_user_name(name))
             except ErrorInvalidInput:
                 found = None
-        password_hash = found[1] if found else self._dummy_hash
+        password_hash = found[1] if found else dummy_hash
         if not self._verify(password_hash, password if isinstance(password, str) else ""):
             return None
         return found[0] if found else None

@@ -30,7 +30,7 @@ def _engine_options(settings: ServerSettings) -> dict[str, Any]:
     options: dict[str, Any] = {
         "pool_size": settings.db_pool_size,
         "max_overflow": settings.db_max_overflow,
-        "pool_timeout": settings.db_connect_timeout,
+        "pool_timeout": settings.db_pool_timeout,
     }
     if resolve_url(settings.url).get_backend_name() == "postgresql":
         options["connect_args"] = {

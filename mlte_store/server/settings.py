@@ -24,7 +24,9 @@ DEFAULT_TOKEN_TTL = 2 * 60 * 60
 #: Shortest configured signing key accepted (HS256 wants at least 256 bits).
 MIN_SECRET_KEY_LENGTH = 32
 
-ENV_PREFIX = "MLTE_STORE_"
+#: `MLTE_STORE_` + a field name in capitals names its environment variable (so `url` is
+#: read from URL_ENV_VAR, as everywhere else).
+ENV_PREFIX = URL_ENV_VAR.removesuffix("URL")
 
 
 class ServerSettings(BaseModel):
@@ -40,12 +42,15 @@ class ServerSettings(BaseModel):
     #: The signing key, or a file holding it; neither: generated once and kept in the database.
     secret_key: str | None = Field(None, repr=False)
     secret_key_file: Path | None = None
-    #: Seconds to wait for a database connection (PostgreSQL), and for one statement.
+    #: Seconds to wait for a new database connection (PostgreSQL), and for one statement:
+    #: a database outage is answered with a quick 503, never a hung worker.
     db_connect_timeout: int = Field(5, ge=1)
     db_statement_timeout: int = Field(30, ge=1)
-    #: Connections per worker process (pool size) and extra ones under load.
-    db_pool_size: int = Field(8, ge=1)
-    db_max_overflow: int = Field(8, ge=0)
+    #: Connections per worker process (pool size), extra ones under load, and how long a
+    #: request waits for a free one before it is answered 503.
+    db_pool_size: int = Field(10, ge=1)
+    db_max_overflow: int = Field(10, ge=0)
+    db_pool_timeout: int = Field(30, ge=1)
 
     @classmethod
     def from_env(cls) -> ServerSettings:
@@ -54,13 +59,11 @@ class ServerSettings(BaseModel):
         The names are the field names upper-cased with the `MLTE_STORE_` prefix;
         unset ones keep their defaults.
         """
-        values: dict[str, str] = {}
-        for name in cls.model_fields:
-            value = os.environ.get(ENV_PREFIX + name.upper())
-            if value:
-                values[name] = value
-        if "url" not in values and os.environ.get(URL_ENV_VAR):
-            values["url"] = os.environ[URL_ENV_VAR]
+        values = {
+            name: os.environ[ENV_PREFIX + name.upper()]
+            for name in cls.model_fields
+            if os.environ.get(ENV_PREFIX + name.upper())
+        }
         return cls.model_validate(values)
 
     def configured_key(self) -> str | None:
