@@ -88,9 +88,7 @@ def add_users(db_url: str) -> None:
 
 
 @contextmanager
-def running_server(
-    db_url: str, log: Path, *args: str, users: bool = True
-) -> Iterator[Server]:
+def running_server(db_url: str, log: Path, *args: str, users: bool = True) -> Iterator[Server]:
     """`mlte-store serve --url db_url *args` on a free port until the block ends.
 
     The database is migrated first and, if `users`, given the test users.
