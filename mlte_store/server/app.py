@@ -27,12 +27,15 @@ API_PREFIX = "/api"
 
 def _engine_options(settings: ServerSettings) -> dict[str, Any]:
     """Pool size and, on PostgreSQL, connect and statement timeouts."""
+    url = resolve_url(settings.url)
+    if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
+        return {}  # one private in-memory database: SQLAlchemy's single-connection pool
     options: dict[str, Any] = {
         "pool_size": settings.db_pool_size,
         "max_overflow": settings.db_max_overflow,
         "pool_timeout": settings.db_pool_timeout,
     }
-    if resolve_url(settings.url).get_backend_name() == "postgresql":
+    if url.get_backend_name() == "postgresql":
         options["connect_args"] = {
             "connect_timeout": settings.db_connect_timeout,
             "options": f"-c statement_timeout={settings.db_statement_timeout * 1000}",

@@ -118,8 +118,8 @@ def check(users: UserStore, user: User, model_id: str, needed: Permission) -> bo
 class Authorised:
     """Dependency: the caller may do `needed` in the path's model (else 403).
 
-    A missing model is 404 (the route's library call says so), unless
-    `allow_missing`: then the route decides (a write with `parents`).
+    A missing model is 404, for every caller, unless `allow_missing`: then the
+    route decides (a write with `parents` creates it).
     """
 
     def __init__(self, needed: Permission, *, allow_missing: bool = False) -> None:
