@@ -1,5 +1,7 @@
 """`mlte-store serve` and `mlte-store users ...`: the HTTP server and its users.
 
+Plain functions; `mlte_store.cli` wires them as commands.
+
 Passwords are read from a hidden, confirmed prompt or, with `--password-stdin`,
 from the first line of standard input: never from the command line, where
 other users of the machine could see them.
@@ -33,8 +35,6 @@ from mlte_store.users import UserStore
 #: How long a stopping server lets requests in flight finish.
 GRACEFUL_SHUTDOWN_SECONDS = 30
 
-users_app = typer.Typer(help="Users of the HTTP server and their grants.", no_args_is_help=True)
-
 NameArg = Annotated[str, typer.Argument(help="User name.")]
 ModelArg = Annotated[str, typer.Argument(help="Model identifier.")]
 PasswordStdin = Annotated[
@@ -60,7 +60,6 @@ def read_password(from_stdin: bool) -> str:
         return check_password(password)
 
 
-@users_app.command("add")
 def users_add(
     name: NameArg,
     admin: Annotated[bool, typer.Option("--admin", help="May do everything.")] = False,
@@ -74,7 +73,6 @@ def users_add(
     console.print(f"user {user.name!r} created ({user.role.value})")
 
 
-@users_app.command("list")
 def users_list(url: UrlOption = DEFAULT_URL, as_json: JsonOption = False) -> None:
     """List the users and their grants."""
     with open_users(url) as users:
@@ -112,7 +110,6 @@ def users_list(url: UrlOption = DEFAULT_URL, as_json: JsonOption = False) -> Non
     console.print(table)
 
 
-@users_app.command("passwd")
 def users_passwd(
     name: NameArg, password_stdin: PasswordStdin = False, url: UrlOption = DEFAULT_URL
 ) -> None:
@@ -123,7 +120,6 @@ def users_passwd(
     console.print(f"password of {name!r} changed")
 
 
-@users_app.command("disable")
 def users_disable(
     name: NameArg,
     enable: Annotated[bool, typer.Option("--enable", help="Enable the user again.")] = False,
@@ -135,7 +131,6 @@ def users_disable(
     console.print(f"user {name!r} {'enabled' if enable else 'disabled'}")
 
 
-@users_app.command("rm")
 def users_rm(name: NameArg, url: UrlOption = DEFAULT_URL) -> None:
     """Delete a user and their grants."""
     with open_users(url) as users:
@@ -143,7 +138,6 @@ def users_rm(name: NameArg, url: UrlOption = DEFAULT_URL) -> None:
     console.print(f"user {name!r} deleted")
 
 
-@users_app.command("grant")
 def users_grant(
     name: NameArg,
     model: ModelArg,
@@ -156,7 +150,6 @@ def users_grant(
     console.print(f"{name!r} may {permission.value} model {model!r}")
 
 
-@users_app.command("revoke")
 def users_revoke(name: NameArg, model: ModelArg, url: UrlOption = DEFAULT_URL) -> None:
     """Remove a user's grant on a model."""
     with open_users(url) as users:
