@@ -1,11 +1,12 @@
 # The two commands of the README: `make demo` and `make test`. Each bootstraps .venv.
+# `make serve` serves a SQLite store in this folder over HTTP (README: Serving over HTTP).
 # `make bench` / `make bench-quick` run the benchmark (benchmarks/, README: Performance).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: demo test lint pytest bench bench-quick profile clean
+.PHONY: demo serve test lint pytest bench bench-quick profile clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +24,13 @@ $(BENCH_INSTALLED): $(INSTALLED)
 demo: $(INSTALLED)
 	$(BIN)/mlte-store db upgrade --url sqlite:///mlte_store.db
 	$(BIN)/mlte-store demo --url sqlite:///mlte_store.db --no-upgrade
+
+## make serve: migrate mlte_store.db here and serve it on http://127.0.0.1:8080/api (PORT=...)
+SERVE_URL := sqlite:///mlte_store.db
+serve: $(INSTALLED)
+	$(BIN)/mlte-store db upgrade --url $(SERVE_URL)
+	@echo "Create the first admin (in another terminal): $(BIN)/mlte-store users add NAME --admin --url $(SERVE_URL)"
+	$(BIN)/mlte-store serve --url $(SERVE_URL) --host 127.0.0.1 --port $(or $(PORT),8080)
 
 ## make test: lint, type-check and run the whole suite on SQLite and PostgreSQL
 test: lint pytest

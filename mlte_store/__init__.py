@@ -1,5 +1,6 @@
 """mlte_store: MLTE's artifacts in PostgreSQL or SQLite, with Alembic-managed schema."""
 
+from mlte_store.accounts import Permission, Role, User
 from mlte_store.errors import (
     ErrorAlreadyExists,
     ErrorDatabase,
@@ -32,6 +33,7 @@ from mlte_store.query import (
     TypeFilter,
 )
 from mlte_store.repository import MAX_PAGE_SIZE, ArtifactRepository
+from mlte_store.users import UserStore
 
 __all__ = [
     "MAX_IDENTIFIER_LENGTH",
@@ -55,10 +57,14 @@ __all__ = [
     "Model",
     "NoneFilter",
     "OrFilter",
+    "Permission",
     "PropertyFilter",
     "Query",
+    "Role",
     "TagFilter",
     "TypeFilter",
+    "User",
+    "UserStore",
     "Version",
     "body_digest",
 ]

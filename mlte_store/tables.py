@@ -1,4 +1,5 @@
-"""SQLAlchemy 2.0 ORM tables for models, versions, artifacts and artifact revisions.
+"""SQLAlchemy 2.0 ORM tables: models, versions, artifacts, artifact revisions, and the
+HTTP server's users, per-model grants and signing secret.
 
 Constraint and index names come from `NAMING_CONVENTION`, so Alembic and every
 backend agree on them. Identifier columns compare and sort by code point on
@@ -31,6 +32,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeEngine
 
+from mlte_store.accounts import MAX_USER_NAME_LENGTH
 from mlte_store.models import MAX_IDENTIFIER_LENGTH, ArtifactType
 
 NAMING_CONVENTION = {
@@ -190,8 +192,62 @@ class ArtifactRevisionRow(_OwnedByModelOrVersion, Base):
     )
 
 
+class UserRow(Base):
+    """A user of the HTTP server: a password hash only, never the password.
+
+    `token_generation` is part of every token issued to the user; changing the
+    password or disabling the user increments it, so earlier tokens stop working.
+    """
+
+    __tablename__ = "mlte_user"
+
+    id: Mapped[int] = mapped_column(SurrogateKey, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(MAX_USER_NAME_LENGTH), unique=True)
+    password_hash: Mapped[str] = mapped_column(Text)
+    role: Mapped[str] = mapped_column(String(16))
+    disabled: Mapped[bool] = mapped_column(Boolean)
+    token_generation: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (CheckConstraint("role IN ('admin', 'user')", name="known_role"),)
+
+
+class GrantRow(Base):
+    """A user's permission on one model: read, or write (which includes read).
+
+    Deleting the user or the model deletes the grant.
+    """
+
+    __tablename__ = "mlte_grant"
+
+    user_id: Mapped[int] = mapped_column(
+        SurrogateKey, ForeignKey(UserRow.id, ondelete="CASCADE"), primary_key=True
+    )
+    model_id: Mapped[int] = mapped_column(
+        SurrogateKey, ForeignKey(ModelRow.id, ondelete="CASCADE"), primary_key=True, index=True
+    )
+    permission: Mapped[str] = mapped_column(String(16))
+
+    __table_args__ = (CheckConstraint("permission IN ('read', 'write')", name="known_permission"),)
+
+
+class ServerSecretRow(Base):
+    """The one signing key the HTTP server generated, shared by all its worker processes."""
+
+    __tablename__ = "mlte_server_secret"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    secret: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (CheckConstraint("id = 1", name="one_row"),)
+
+
 # Core Table handles of the ORM classes, typed as Table, for SQLAlchemy Core statements.
 model_table = cast(Table, ModelRow.__table__)
 version_table = cast(Table, VersionRow.__table__)
 artifact_table = cast(Table, ArtifactRow.__table__)
 revision_table = cast(Table, ArtifactRevisionRow.__table__)
+user_table = cast(Table, UserRow.__table__)
+grant_table = cast(Table, GrantRow.__table__)
+secret_table = cast(Table, ServerSecretRow.__table__)

@@ -132,7 +132,8 @@ def _empty_postgres(url: str) -> None:
         with engine.begin() as connection:
             connection.execute(
                 text(
-                    "TRUNCATE mlte_artifact_revision, mlte_artifact, mlte_version, mlte_model"
+                    "TRUNCATE mlte_grant, mlte_user, mlte_server_secret, mlte_artifact_revision,"
+                    " mlte_artifact, mlte_version, mlte_model"
                     " RESTART IDENTITY CASCADE"
                 )
             )

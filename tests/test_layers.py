@@ -40,14 +40,25 @@ def _internal_imports(module: str) -> set[str]:
     return {name for name in _imports(module) if name in MODULES} - {"mlte_store", module}
 
 
-DOMAIN = ["mlte_store.models", "mlte_store.query", "mlte_store.casefold", "mlte_store.errors"]
+DOMAIN = [
+    "mlte_store.models",
+    "mlte_store.query",
+    "mlte_store.casefold",
+    "mlte_store.errors",
+    "mlte_store.accounts",
+]
 BUILDERS = [
     "mlte_store.db.statements",
     "mlte_store.db.revision_statements",
     "mlte_store.db.rows",
     "mlte_store.db.filters",
 ]
-OPERATIONS = ["mlte_store.db.parents", "mlte_store.db.artifacts", "mlte_store.db.revisions"]
+OPERATIONS = [
+    "mlte_store.db.parents",
+    "mlte_store.db.artifacts",
+    "mlte_store.db.revisions",
+    "mlte_store.db.users",
+]
 
 
 @pytest.mark.parametrize("module", [*DOMAIN, "mlte_store.inputs"])
@@ -59,7 +70,13 @@ def test_the_domain_and_the_input_checks_know_no_sql(module: str) -> None:
 
 @pytest.mark.parametrize("module", [name for name in MODULES if name.startswith("mlte_store.db")])
 def test_internals_never_import_the_layers_above_them(module: str) -> None:
-    above = ("mlte_store.repository", "mlte_store.transfer", "mlte_store.cli", "mlte_store.inputs")
+    above = ("mlte_store.repository",
+        "mlte_store.users",
+        "mlte_store.server",
+        "mlte_store.transfer",
+        "mlte_store.cli",
+        "mlte_store.inputs",
+    )
     assert not {name for name in _internal_imports(module) if name.startswith(above)}
 
 
@@ -80,8 +97,20 @@ def _calls(module: str, attribute: str) -> bool:
     )
 
 
-def test_only_the_facade_opens_transactions() -> None:
-    assert {name for name in MODULES if _calls(name, "transaction")} == {"mlte_store.repository"}
+def test_only_the_facades_open_transactions() -> None:
+    assert {name for name in MODULES if _calls(name, "transaction")} == {
+        "mlte_store.repository",
+        "mlte_store.users",
+    }
+
+
+def test_the_server_uses_only_the_public_api() -> None:
+    server = [name for name in MODULES if name.startswith("mlte_store.server")]
+    internals = ("mlte_store.db", "mlte_store.tables", "mlte_store.inputs", "mlte_store.cli")
+    assert {
+        name: sorted(i for i in _internal_imports(name) if i.startswith(internals))
+        for name in server
+    } == {name: [] for name in server}
 
 
 def test_no_module_outside_the_command_line_imports_it() -> None:

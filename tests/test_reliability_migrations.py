@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 import pytest
-from sqlalchemy import MetaData, Table, insert, select
+from sqlalchemy import Connection, MetaData, Table, insert, select
 
 from mlte_store import (
     ArtifactRepository,
@@ -24,6 +24,7 @@ from mlte_store import (
     PropertyFilter,
     Query,
     TagFilter,
+    UserStore,
     migrate,
 )
 from mlte_store.casefold import search_document
@@ -118,8 +119,40 @@ def fill_through_tables(url: str) -> None:
                         connection.execute(
                             insert(table).values({k: v for k, v in values.items() if k in table.c})
                         )
+            fill_users(connection, metadata, version_pks)
     finally:
         engine.dispose()
+
+
+def fill_users(
+    connection: Connection, metadata: MetaData, version_pks: dict[tuple[str, str], tuple[int, int]]
+) -> None:
+    """Users, grants and the server secret, at the revisions that have them."""
+    if "mlte_user" not in metadata.tables:
+        return
+    user, grant, secret = (
+        metadata.tables[name] for name in ("mlte_user", "mlte_grant", "mlte_server_secret")
+    )
+    model_pks = {model_id: pks[0] for (model_id, _), pks in version_pks.items()}
+    for name, role in (("ana", "admin"), ("bø.b", "user")):
+        user_pk = connection.execute(
+            insert(user)
+            .values(
+                name=name,
+                password_hash="$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA",
+                role=role,
+                disabled=role == "user",
+                token_generation=3,
+                created_at=RECORDED_AT,
+            )
+            .returning(user.c.id)
+        ).scalar_one()
+        for model_id, model_pk in model_pks.items():
+            if model_id == "m" or role == "user":
+                connection.execute(
+                    insert(grant).values(user_id=user_pk, model_id=model_pk, permission="write")
+                )
+    connection.execute(insert(secret).values(id=1, secret="k" * 64, created_at=RECORDED_AT))
 
 
 def every_row(url: str) -> dict[str, dict[Any, dict[str, Any]]]:
@@ -229,3 +262,22 @@ def test_a_database_ahead_of_the_code_names_both_revisions(
     message = str(caught.value)
     assert "9999_from_the_future" in message and migrate.head() in message
     assert "newer mlte_store" in message
+
+
+def test_downgrading_below_the_users_revision_keeps_every_artifact(
+    database_at: Callable[[str], str],
+) -> None:
+    url = database_at("0003")
+    before = every_row(url)
+    assert len(before["mlte_user"]) == 2 and len(before["mlte_grant"]) == 3
+    migrate.downgrade(url, "0002")
+    after = every_row(url)
+    assert {"mlte_user", "mlte_grant", "mlte_server_secret"}.isdisjoint(after)
+    for table in ("mlte_model", "mlte_version", "mlte_artifact", "mlte_artifact_revision"):
+        assert after[table].keys() == before[table].keys(), table
+    migrate.upgrade(url)
+    with ArtifactRepository(url) as repo, UserStore(url) as users:
+        assert users.list_users() == []
+        for item in sample_artifacts():
+            got = repo.read_artifact(item.model, item.version, item.identifier)
+            assert same_json(got.to_json(), item.json)

@@ -29,6 +29,7 @@ from mlte_store import (
     Query,
     TagFilter,
     TypeFilter,
+    UserStore,
     Version,
     migrate,
 )
@@ -148,6 +149,20 @@ def exercise_contract(repo: ArtifactRepository) -> None:
 def test_the_whole_contract_runs_as_a_dml_only_role(roles: Roles) -> None:
     with ArtifactRepository(roles.app_url) as repo:
         exercise_contract(repo)
+
+
+def test_the_server_users_and_grants_run_as_a_dml_only_role(roles: Roles) -> None:
+    with ArtifactRepository(roles.app_url) as repo, UserStore(repo.engine) as users:
+        repo.create_model("m")
+        users.add("ana", "a long password")
+        users.grant("ana", "m", "write")
+        users.passwd("ana", "another long password")
+        assert users.authenticate("ana", "another long password") is not None
+        assert users.signing_key() == users.signing_key()
+        users.revoke("ana", "m")
+        users.disable("ana")
+        repo.delete_model("m")
+        assert users.remove("ana").name == "ana"
 
 
 DDL = [

@@ -2,7 +2,7 @@
 
 This module is the one place where commands are wired: each command is a
 plain function in a module of this package (`db`, `models`, `artifacts`,
-`history`, `transfer`, `demo`), registered below under its name. Shared
+`history`, `transfer`, `server`, `demo`), registered below under its name. Shared
 arguments, options and the exit codes are defined once, in `common`.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import typer
 
-from mlte_store.cli import artifacts, db, demo, history, models, transfer
+from mlte_store.cli import artifacts, db, demo, history, models, server, transfer
 from mlte_store.cli.common import EXIT_CODES, reported
 
 __all__ = ["EXIT_CODES", "app", "main", "reported"]
@@ -25,6 +25,7 @@ artifacts_app = typer.Typer(
     help="List, read, write, remove and search artifacts.", no_args_is_help=True
 )
 history_app = typer.Typer(help="Revision history retention.", no_args_is_help=True)
+users_app = typer.Typer(help="Users of the HTTP server and their grants.", no_args_is_help=True)
 
 app.add_typer(db_app, name="db")
 app.add_typer(models_app, name="models")
@@ -60,6 +61,16 @@ app.command("copy")(transfer.copy)
 app.add_typer(history_app, name="history")
 history_app.command("purge")(history.history_purge)
 app.command("verify")(history.verify)
+
+app.command("serve")(server.serve)
+app.add_typer(users_app, name="users")
+users_app.command("add")(server.users_add)
+users_app.command("list")(server.users_list)
+users_app.command("passwd")(server.users_passwd)
+users_app.command("disable")(server.users_disable)
+users_app.command("rm")(server.users_rm)
+users_app.command("grant")(server.users_grant)
+users_app.command("revoke")(server.users_revoke)
 
 app.command("demo")(demo.demo)
 
