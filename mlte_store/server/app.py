@@ -19,7 +19,15 @@ from mlte_store import ArtifactRepository, UserStore
 from mlte_store.engine import create_engine, resolve_url
 from mlte_store.server.errors import install as install_error_handlers
 from mlte_store.server.limits import BodyLimit
-from mlte_store.server.routes import artifacts, custom_lists, health, models, token
+from mlte_store.server.routes import (
+    artifacts,
+    custom_lists,
+    health,
+    models,
+    suite_template,
+    token,
+    users_me,
+)
 from mlte_store.server.settings import ServerSettings
 
 API_PREFIX = "/api"
@@ -75,6 +83,8 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     for router in (health.router, token.router, models.router, artifacts.router):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(custom_lists.router, prefix=API_PREFIX)
+    for router in (custom_lists.lists_router, users_me.router, suite_template.router):
+        app.include_router(router, prefix=API_PREFIX)
     install_error_handlers(app)
     app.add_middleware(BodyLimit, max_body=settings.max_body)
     return app

@@ -20,6 +20,7 @@ from mlte_store.server.auth import (
     decode_id,
     is_admin,
 )
+from mlte_store.server.headers import complete
 
 router = APIRouter(prefix="/model/{model_id}/version/{version_id}/artifact", tags=["artifact"])
 
@@ -52,7 +53,8 @@ def _json(value: Any, total: int | None = None) -> JSONResponse:
 def write_artifact(
     version_id: str, body: WriteBody, access: Creator, repo: Repository, users: Users
 ) -> Response:
-    """Write an artifact stamped with now and the caller as creator.
+    """Write an artifact, its header completed as MLTE's backend does (`headers.complete`)
+    and stamped with now and the caller as creator.
 
     With `parents` into a missing model, the caller creates it (and, unless an
     admin, gets write on it); if someone else created it meanwhile, the caller
@@ -65,7 +67,7 @@ def write_artifact(
     stored = repo.write_artifact_with_header(
         access.model_id,
         decode_id(version_id),
-        body.artifact,
+        complete(body.artifact),
         force=body.force,
         parents=body.parents,
         user=access.user.name,

@@ -22,6 +22,7 @@ logger = logging.getLogger("mlte_store.server")
 
 
 @router.post("")
+@router.post("/", include_in_schema=False)  # MLTE's web UI posts to /api/model/
 def create_model(body: Model, user: CurrentUser, repo: Repository, users: Users) -> Model:
     """Create a model; its creator (unless an admin) gets write on it."""
     model = repo.create_model(body)
