@@ -16,6 +16,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -67,7 +68,7 @@ EXIT_MISMATCH = 5
 
 def fail(message: str, code: int = EXIT_BAD_INPUT) -> typer.Exit:
     """Print an error and return the Exit to raise (so callers read `raise fail(...)`)."""
-    errors.print(f"[red]error:[/red] {message}", markup=True, highlight=False)
+    errors.print(f"[red]error:[/red] {escape(message)}", markup=True, highlight=False)
     return typer.Exit(code)
 
 

@@ -178,17 +178,37 @@ def serve(
         ),
     ] = None,
     log_level: Annotated[str, typer.Option(help="uvicorn's log level.")] = "info",
+    ui: Annotated[
+        bool, typer.Option("--ui", help="Also serve MLTE's web UI at / (needs the `ui` extra).")
+    ] = False,
+    cors_origin: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--cors-origin",
+            help="An origin whose pages may call the API, e.g. http://localhost:8000 (repeatable).",
+        ),
+    ] = None,
 ) -> None:
-    """Serve the store over MLTE's HTTP API (needs the `server` extra)."""
+    """Serve the store over MLTE's HTTP API (needs the `server` extra), and MLTE's UI with --ui."""
     try:
         import uvicorn
+        from pydantic import ValidationError
 
         from mlte_store.server import ServerSettings
+        from mlte_store.server.mlte_package import ui_folder
     except ImportError as exc:
         raise fail(f"the server needs its extra: pip install 'mlte_store[server]' ({exc})") from exc
     settings = ServerSettings.from_env().model_copy(
         update={"url": url, "max_body": max_body, "token_ttl": token_ttl}
     )
+    try:
+        browser = ServerSettings(
+            ui=ui or settings.ui, cors_origins=cors_origin or settings.cors_origins
+        )
+    except ValidationError as exc:
+        raise fail(f"--cors-origin: {exc.errors()[0]['msg']}", EXIT_BAD_INPUT) from exc
+    if browser.ui and ui_folder() is None:
+        raise fail("--ui needs MLTE's web UI: pip install 'mlte_store[ui]'", EXIT_BAD_INPUT)
     if secret_key_file is not None:
         settings = settings.model_copy(update={"secret_key_file": secret_key_file})
     try:
@@ -208,11 +228,15 @@ def serve(
             "MLTE_STORE_URL": url,
             "MLTE_STORE_MAX_BODY": str(max_body),
             "MLTE_STORE_TOKEN_TTL": str(token_ttl),
+            "MLTE_STORE_UI": "1" if browser.ui else "",
+            "MLTE_STORE_CORS_ORIGINS": ",".join(browser.cors_origins),
         }
     )
     if secret_key_file is not None:
         os.environ["MLTE_STORE_SECRET_KEY_FILE"] = str(secret_key_file.resolve())
     console.print(f"serving on http://{host}:{port}/api (docs: /api/docs)", highlight=False)
+    if browser.ui:
+        console.print(f"MLTE's web UI: http://{host}:{port}/", highlight=False)
     uvicorn.run(
         "mlte_store.server.app:create_app_from_env",
         factory=True,

@@ -14,11 +14,14 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 
 from mlte_store import ArtifactRepository, UserStore
 from mlte_store.engine import create_engine, resolve_url
+from mlte_store.errors import ErrorStore
 from mlte_store.server.errors import install as install_error_handlers
 from mlte_store.server.limits import BodyLimit
+from mlte_store.server.mlte_package import ui_folder
 from mlte_store.server.routes import (
     artifacts,
     custom_lists,
@@ -29,6 +32,7 @@ from mlte_store.server.routes import (
     users_me,
 )
 from mlte_store.server.settings import ServerSettings
+from mlte_store.server.ui import UiFrontend
 
 API_PREFIX = "/api"
 
@@ -54,6 +58,9 @@ def _engine_options(settings: ServerSettings) -> dict[str, Any]:
 def create_app(settings: ServerSettings | None = None) -> FastAPI:
     """The ASGI app serving the store of `settings.url` over MLTE's HTTP API."""
     settings = settings or ServerSettings()
+    ui = ui_folder() if settings.ui else None
+    if settings.ui and ui is None:
+        raise ErrorStore("the web UI needs MLTE's package: pip install 'mlte_store[ui]'")
     engine = create_engine(settings.url, **_engine_options(settings))
     try:
         repository = ArtifactRepository(engine)
@@ -87,6 +94,17 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
         app.include_router(router, prefix=API_PREFIX)
     install_error_handlers(app)
     app.add_middleware(BodyLimit, max_body=settings.max_body)
+    if ui is not None:
+        app.add_middleware(UiFrontend, folder=ui, api_prefix=API_PREFIX)
+    if settings.cors_origins:  # outermost: every answer, redirects and errors too
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.cors_origins),
+            allow_methods=["GET", "POST", "PUT", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "Accept"],
+            expose_headers=["X-Total-Count"],
+            max_age=600,
+        )
     return app
 
 

@@ -9,9 +9,11 @@ only the path of a file holding it.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from mlte_store.engine import DEFAULT_URL, URL_ENV_VAR
 
@@ -27,6 +29,9 @@ MIN_SECRET_KEY_LENGTH = 32
 #: `MLTE_STORE_` + a field name in capitals names its environment variable (so `url` is
 #: read from URL_ENV_VAR, as everywhere else).
 ENV_PREFIX = URL_ENV_VAR.removesuffix("URL")
+
+#: A browser origin: scheme, host and optional port; no path, no wildcard.
+_ORIGIN = re.compile(r"https?://[^\s/?#*@]+")
 
 
 class ServerSettings(BaseModel):
@@ -51,6 +56,29 @@ class ServerSettings(BaseModel):
     db_pool_size: int = Field(10, ge=1)
     db_max_overflow: int = Field(10, ge=0)
     db_pool_timeout: int = Field(30, ge=1)
+    #: Serve MLTE's web UI from the installed `mlte` package at `/` (extra `ui`).
+    ui: bool = False
+    #: Origins whose pages may call the API from a browser (CORS), such as a separately
+    #: served `mlte ui` at http://localhost:8000. In the environment: comma-separated.
+    cors_origins: tuple[str, ...] = ()
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _check_origins(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for origin in value:
+            if not _ORIGIN.fullmatch(origin):
+                raise ValueError(
+                    f"not a browser origin: {origin[:200]!r} "
+                    "(scheme://host[:port], as in http://localhost:8000; no path, no '*')"
+                )
+        return value
 
     @classmethod
     def from_env(cls) -> ServerSettings:
