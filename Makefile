@@ -1,4 +1,5 @@
 # The two commands of the README: `make demo` and `make test`. Each bootstraps .venv.
+# `make test-ui` runs only the browser test of MLTE's web UI (README: MLTE's web UI).
 # `make serve` serves a SQLite store in this folder over HTTP (README: Serving over HTTP).
 # `make bench` / `make bench-quick` run the benchmark (benchmarks/, README: Performance).
 PYTHON ?= python3
@@ -6,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: demo serve test lint pytest bench bench-quick profile clean
+.PHONY: demo serve test test-ui lint pytest bench bench-quick profile clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,7 +34,12 @@ serve: $(INSTALLED)
 	$(BIN)/mlte-store serve --url $(SERVE_URL) --host 127.0.0.1 --port $(or $(PORT),8080)
 
 ## make test: lint, type-check and run the whole suite on SQLite and PostgreSQL
+## (the browser test of MLTE's web UI is skipped where Chromium is not installed)
 test: lint pytest
+
+## make test-ui: only the browser test of MLTE's web UI (apt-get install chromium chromium-driver)
+test-ui: $(INSTALLED)
+	$(BIN)/python -m pytest -m ui
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check mlte_store migrations tests benchmarks
