@@ -9,13 +9,13 @@ database work, so a refused call writes nothing. Nothing here touches SQL.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
 from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
-from mlte_store.errors import ErrorInvalidInput
+from mlte_store.errors import ErrorAlreadyExists, ErrorInvalidInput, describe
 from mlte_store.models import (
     Artifact,
     ArtifactHeader,
@@ -81,6 +81,38 @@ def artifact(value: Artifact | Mapping[str, Any], what: str = "artifact") -> Art
         return Artifact.model_validate(value)
     except ValidationError as exc:
         raise ErrorInvalidInput(f"invalid {what}: {exc}") from exc
+
+
+def model_level(value: Artifact | Mapping[str, Any], what: str = "artifact") -> Artifact:
+    """A valid artifact whose header.level is "model" (a write to a model alone)."""
+    checked = artifact(value, what)
+    if checked.header.level != ArtifactLevel.MODEL:
+        raise ErrorInvalidInput(
+            f"{what}: header.level must be 'model' to write to a model alone, "
+            f"got {checked.header.level.value!r}"
+        )
+    return checked
+
+
+def batch(
+    values: Iterable[Artifact | Mapping[str, Any]],
+    force: bool,
+    model_id: str,
+    version_id: str | None,
+) -> dict[str, Artifact]:
+    """A bulk write's artifacts by identifier, each checked (model-level only when
+    `version_id` is None); without `force` an identifier twice is ErrorAlreadyExists."""
+    checked: dict[str, Artifact] = {}
+    for index, value in enumerate(values):
+        what = f"artifact #{index} of the batch"
+        item = artifact(value, what) if version_id is not None else model_level(value, what)
+        identifier = item.header.identifier
+        if identifier in checked and not force:
+            raise ErrorAlreadyExists(
+                f"{describe(model_id, version_id, identifier)} appears twice in the batch"
+            )
+        checked[identifier] = item
+    return checked
 
 
 def artifact_json(value: Any) -> Artifact:

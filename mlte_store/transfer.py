@@ -86,25 +86,15 @@ DEFAULT_BATCH_SIZE = 500
 
 def read_store(repo: ArtifactRepository, summary: Summary | None = None) -> Iterator[Record]:
     """Stream a whole store: per model, the model, its versions, its model-level
-    artifacts, then each version's own artifacts.
-
-    A model without versions is yielded alone: its model-level artifacts (if
-    any remain after its versions were deleted) cannot be reached through a
-    version, so a warning is added to `summary`.
-    """
+    artifacts (read from the model alone, so a model without versions keeps
+    them), then each version's own artifacts. `summary` is unused (kept for
+    readers that report warnings)."""
     for model_id in repo.list_models():
         versions = repo.list_versions(model_id)
         yield Record("model", model_id, source=f"model {model_id!r}")
         for version_id in versions:
             yield Record("version", model_id, version_id, source=f"version {version_id!r}")
-        if not versions:
-            if summary is not None:
-                summary.warnings.append(
-                    f"model {model_id!r} has no versions: model-level artifacts it may "
-                    "still hold cannot be read through a version and were not transferred"
-                )
-            continue
-        for artifact in repo.iter_artifacts(model_id, versions[0], level=ArtifactLevel.MODEL):
+        for artifact in repo.iter_model_artifacts(model_id):
             yield _artifact_record(model_id, None, artifact)
         for version_id in versions:
             for artifact in repo.iter_artifacts(model_id, version_id, level=ArtifactLevel.VERSION):
@@ -139,8 +129,7 @@ class _Loader:
     ) -> None:
         self.repo, self.summary = repo, summary
         self.force, self.batch_size, self.progress = force, batch_size, progress
-        self.first_version: dict[str, str] = {}
-        self.key: tuple[str, str] | None = None
+        self.key: tuple[str, str | None] | None = None
         self.batch: list[tuple[Artifact, str]] = []
         self.handled = 0
 
@@ -154,7 +143,6 @@ class _Loader:
         elif record.kind == "version":
             self.flush()
             assert record.version is not None
-            self.first_version.setdefault(record.model, record.version)
             version = record.version
             self._create(
                 lambda: self.repo.create_version(record.model, version), "versions", record
@@ -177,35 +165,13 @@ class _Loader:
         setattr(self.summary, counter, getattr(self.summary, counter) + 1)
 
     def _add_artifact(self, record: Record) -> None:
+        """Queue the artifact in the batch of its model/version (model-level: the model's)."""
         assert record.artifact is not None
-        version = record.version
-        if version is None:  # a model-level artifact is written through any version
-            version = self.first_version.get(record.model) or self._any_version(record.model)
-            if version is None:
-                self.summary.refused.append(
-                    Problem(
-                        record.source,
-                        f"model {record.model!r} has no version to write a model-level "
-                        "artifact through",
-                    )
-                )
-                self._advance(1)
-                return
-        key = (record.model, version)
+        key = (record.model, record.version)
         if key != self.key or len(self.batch) >= self.batch_size:
             self.flush()
             self.key = key
         self.batch.append((record.artifact, record.source))
-
-    def _any_version(self, model_id: str) -> str | None:
-        try:
-            versions = self.repo.list_versions(model_id)
-        except ErrorNotFound:
-            return None
-        if versions:
-            self.first_version[model_id] = versions[0]
-            return versions[0]
-        return None
 
     def flush(self) -> None:
         """Write the pending batch; if it fails, write its artifacts one by one."""
@@ -213,10 +179,14 @@ class _Loader:
             return
         (model_id, version_id), batch = self.key, self.batch
         self.batch = []
+        artifacts = [a for a, _ in batch]
         try:
-            written = self.repo.write_artifacts(
-                model_id, version_id, [a for a, _ in batch], force=self.force
-            )
+            if version_id is None:
+                written = self.repo.write_model_artifacts(model_id, artifacts, force=self.force)
+            else:
+                written = self.repo.write_artifacts(
+                    model_id, version_id, artifacts, force=self.force
+                )
             self.summary.artifacts += written
             self.summary.skipped += len(batch) - written  # same identifier twice, with force
         except (ErrorDatabase, ErrorSchema):
@@ -226,9 +196,14 @@ class _Loader:
                 self._write_one(model_id, version_id, artifact, source)
         self._advance(len(batch))
 
-    def _write_one(self, model_id: str, version_id: str, artifact: Artifact, source: str) -> None:
+    def _write_one(
+        self, model_id: str, version_id: str | None, artifact: Artifact, source: str
+    ) -> None:
         try:
-            self.repo.write_artifact(model_id, version_id, artifact, force=self.force)
+            if version_id is None:
+                self.repo.write_model_artifact(model_id, artifact, force=self.force)
+            else:
+                self.repo.write_artifact(model_id, version_id, artifact, force=self.force)
         except ErrorAlreadyExists:
             self.summary.skipped += 1
         except (ErrorDatabase, ErrorSchema):

@@ -54,6 +54,14 @@ def print_artifacts(artifacts: list[Artifact], as_json: bool, title: str) -> Non
     console.print(artifact_table(title, artifacts))
 
 
+def print_artifact(artifact: Artifact, as_json: bool) -> None:
+    """One artifact's JSON: plain with `--json`, highlighted otherwise."""
+    if as_json:
+        print_json(artifact.to_json())
+    else:
+        console.print_json(data=artifact.to_json())
+
+
 def read_json_argument(value: str, what: str) -> Any:
     """JSON from a file path, `-` (stdin), or (for text starting with `{`) the text itself."""
     try:
@@ -95,11 +103,7 @@ def artifacts_get(
 ) -> None:
     """Print an artifact's JSON (the version's own, else the model-level one)."""
     with open_store(url) as repo:
-        found = repo.read_artifact(model, version, artifact)
-    if as_json:
-        print_json(found.to_json())
-    else:
-        console.print_json(data=found.to_json())
+        print_artifact(repo.read_artifact(model, version, artifact), as_json)
 
 
 def artifacts_put(
