@@ -20,6 +20,7 @@ from mlte_store.models import (
     Artifact,
     ArtifactHeader,
     ArtifactLevel,
+    ArtifactRevision,
     Model,
     Version,
     check_identifier,
@@ -83,15 +84,23 @@ def artifact(value: Artifact | Mapping[str, Any], what: str = "artifact") -> Art
         raise ErrorInvalidInput(f"invalid {what}: {exc}") from exc
 
 
-def model_level(value: Artifact | Mapping[str, Any], what: str = "artifact") -> Artifact:
-    """A valid artifact whose header.level is "model" (a write to a model alone)."""
+def at_level(
+    value: Artifact | Mapping[str, Any], level: ArtifactLevel, what: str = "artifact"
+) -> Artifact:
+    """A valid artifact whose header.level is `level` (e.g. "model" for a model alone)."""
     checked = artifact(value, what)
-    if checked.header.level != ArtifactLevel.MODEL:
+    if checked.header.level != level:
         raise ErrorInvalidInput(
-            f"{what}: header.level must be 'model' to write to a model alone, "
-            f"got {checked.header.level.value!r}"
+            f"{what}: header.level must be {level.value!r} here, got {checked.header.level.value!r}"
         )
     return checked
+
+
+def owner_path(model_id: Any, version_id: Any) -> tuple[str, str | None]:
+    """(model, version) naming a version, or with `version_id` None the model alone."""
+    if version_id is None:
+        return identifier(model_id, "model identifier"), None
+    return version_path(model_id, version_id)
 
 
 def batch(
@@ -105,7 +114,7 @@ def batch(
     checked: dict[str, Artifact] = {}
     for index, value in enumerate(values):
         what = f"artifact #{index} of the batch"
-        item = artifact(value, what) if version_id is not None else model_level(value, what)
+        item = artifact(value, what) if version_id else at_level(value, ArtifactLevel.MODEL, what)
         identifier = item.header.identifier
         if identifier in checked and not force:
             raise ErrorAlreadyExists(
@@ -113,6 +122,27 @@ def batch(
             )
         checked[identifier] = item
     return checked
+
+
+def recorded(value: ArtifactRevision | Mapping[str, Any], level: ArtifactLevel) -> ArtifactRevision:
+    """A revision recorded elsewhere (a dump line, another store) of an artifact at `level`:
+    a deletion marker, or content that is a valid artifact; its digest is kept as given."""
+    try:
+        entry = ArtifactRevision.model_validate(
+            value.model_dump() if isinstance(value, ArtifactRevision) else value
+        )
+    except ValidationError as exc:
+        raise ErrorInvalidInput(f"invalid revision: {exc}") from exc
+    where = f"revision {entry.revision} of artifact {entry.header.identifier!r}"
+    if entry.revision < 1 or entry.header.level != level:
+        raise ErrorInvalidInput(
+            f"{where}: the number must be 1 or more and header.level {level.value!r}"
+        )
+    if entry.deleted != (entry.body is None) or entry.deleted != (entry.digest is None):
+        raise ErrorInvalidInput(f"{where}: a marker has no body or digest, content has both")
+    if entry.body is not None:
+        artifact({"header": entry.header.model_dump(), "body": entry.body}, where)
+    return entry
 
 
 def artifact_json(value: Any) -> Artifact:

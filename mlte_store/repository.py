@@ -427,7 +427,7 @@ class ArtifactRepository(HistoryCalls):
         same identifier are left alone (as a write through another version).
         """
         model_id = inputs.identifier(model_id, "model identifier")
-        checked = inputs.model_level(artifact)
+        checked = inputs.at_level(artifact, ArtifactLevel.MODEL)
         with self._db.transaction(write=True) as tx:
             artifacts.write_model_one(tx, model_id, checked, force=force, create_parents=parents)
         return checked

@@ -7,13 +7,19 @@ and calls operations of `db.revisions` / `db.artifacts`. No SQL here.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime
+from typing import Any, TypeVar
 
 from mlte_store import inputs
 from mlte_store.db import artifacts, revisions
-from mlte_store.db.connection import Database, retried
+from mlte_store.db.connection import Database, Tx, retried
+from mlte_store.db.rows import Owner
 from mlte_store.errors import ErrorInvalidInput
+from mlte_store.inputs import DEFAULT_PAGE_SIZE
 from mlte_store.models import Artifact, ArtifactLevel, ArtifactRevision, DigestMismatch
+
+_T = TypeVar("_T")
 
 
 class HistoryCalls:
@@ -119,3 +125,72 @@ class HistoryCalls:
         """
         with self._db.transaction(write=False) as tx:
             return list(revisions.digest_mismatches(tx))
+
+    # -- history moved between stores -----------------------------------------------
+
+    def iter_revisions(
+        self, model_id: str, version_id: str | None = None, *, page_size: int = DEFAULT_PAGE_SIZE
+    ) -> Iterator[ArtifactRevision]:
+        """Stream every recorded revision of a version's own artifacts (`version_id` None:
+        of the model's model-level ones), by identifier then number, deletion markers
+        included; keyset pages, one transaction each. ErrorNotFound if missing."""
+        return self._owner_pages(model_id, version_id, page_size, revisions.recorded_page)
+
+    def iter_current(
+        self, model_id: str, version_id: str | None = None, *, page_size: int = DEFAULT_PAGE_SIZE
+    ) -> Iterator[tuple[Artifact, int]]:
+        """Stream (artifact, its current revision number) of a version's own artifacts
+        (`version_id` None: the model's model-level ones), by identifier."""
+        return self._owner_pages(model_id, version_id, page_size, revisions.current_page)
+
+    def _owner_pages(
+        self,
+        model_id: str,
+        version_id: str | None,
+        page_size: int,
+        read_page: Callable[[Tx, Owner, Any, int], tuple[list[_T], Any]],
+    ) -> Iterator[_T]:
+        """Check the arguments and resolve the owner now (so errors come at the call), then
+        stream `read_page`'s keyset pages, one transaction each (not retried)."""
+        model_id, version_id = inputs.owner_path(model_id, version_id)
+        page_size = inputs.page_size(page_size)
+        with self._db.transaction(write=False) as tx:
+            owner = revisions.owner_of(tx, model_id, version_id)
+
+        def pages() -> Iterator[_T]:
+            after: Any = None
+            while True:
+                with self._db.transaction(write=False) as tx:
+                    found, after = read_page(tx, owner, after, page_size)
+                yield from found
+                if after is None:
+                    return
+
+        return pages()
+
+    @retried
+    def write_recorded(
+        self,
+        model_id: str,
+        version_id: str | None,
+        recorded: Iterable[ArtifactRevision | Mapping[str, Any]],
+        current: Iterable[tuple[Artifact | Mapping[str, Any], int]] = (),
+        *,
+        force: bool = False,
+    ) -> tuple[int, int]:
+        """Write history exactly as another store recorded it, in one transaction.
+
+        `recorded`: revisions of a version's own artifacts (`version_id` None:
+        the model's model-level ones) with their numbers, digests and times;
+        `current`: the artifacts as they are now, with their revision numbers.
+        Nothing is renumbered and no new revision is recorded. A revision
+        already recorded is left alone, and so is an existing artifact unless
+        `force`. Returns (revisions inserted, artifacts written). ErrorNotFound
+        if the model or version is missing.
+        """
+        model_id, version_id = inputs.owner_path(model_id, version_id)
+        level = ArtifactLevel.MODEL if version_id is None else ArtifactLevel.VERSION
+        entries = [inputs.recorded(entry, level) for entry in recorded]
+        now = [(inputs.at_level(a, level), inputs.revision(n)) for a, n in current]
+        with self._db.transaction(write=True) as tx:
+            return revisions.write_recorded(tx, model_id, version_id, entries, now, force=force)

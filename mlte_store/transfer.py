@@ -84,24 +84,47 @@ DEFAULT_BATCH_SIZE = 500
 # -- reading a repository -------------------------------------------------------------
 
 
-def read_store(repo: ArtifactRepository, summary: Summary | None = None) -> Iterator[Record]:
+def read_store(
+    repo: ArtifactRepository, summary: Summary | None = None, *, history: bool = False
+) -> Iterator[Record]:
     """Stream a whole store: per model, the model, its versions, its model-level
     artifacts (read from the model alone, so a model without versions keeps
     them), then each version's own artifacts. `summary` is unused (kept for
-    readers that report warnings)."""
+    readers that report warnings).
+
+    With `history`, each owner's (the model's, then each version's) recorded
+    revisions come first, then its current artifacts with their revision numbers.
+    """
     for model_id in repo.list_models():
         versions = repo.list_versions(model_id)
         yield Record("model", model_id, source=f"model {model_id!r}")
         for version_id in versions:
             yield Record("version", model_id, version_id, source=f"version {version_id!r}")
-        for artifact in repo.iter_model_artifacts(model_id):
-            yield _artifact_record(model_id, None, artifact)
-        for version_id in versions:
-            for artifact in repo.iter_artifacts(model_id, version_id, level=ArtifactLevel.VERSION):
-                yield _artifact_record(model_id, version_id, artifact)
+        owners: list[str | None] = [None, *versions]
+        for owner in owners:
+            if history:
+                yield from _recorded(repo, model_id, owner)
+            elif owner is None:
+                for artifact in repo.iter_model_artifacts(model_id):
+                    yield _artifact_record(model_id, None, artifact)
+            else:
+                for artifact in repo.iter_artifacts(model_id, owner, level=ArtifactLevel.VERSION):
+                    yield _artifact_record(model_id, owner, artifact)
 
 
-def _artifact_record(model_id: str, version_id: str | None, artifact: Artifact) -> Record:
+def _recorded(repo: ArtifactRepository, model_id: str, version_id: str | None) -> Iterator[Record]:
+    """An owner's recorded revisions, then its current artifacts with their numbers."""
+    where = model_id if version_id is None else f"{model_id}/{version_id}"
+    for entry in repo.iter_revisions(model_id, version_id):
+        source = f"revision {entry.revision} of {entry.header.identifier!r} of {where!r}"
+        yield Record("revision", model_id, version_id, source=source, entry=entry)
+    for artifact, number in repo.iter_current(model_id, version_id):
+        yield _artifact_record(model_id, version_id, artifact, number)
+
+
+def _artifact_record(
+    model_id: str, version_id: str | None, artifact: Artifact, revision: int | None = None
+) -> Record:
     where = f"{model_id}/{version_id}" if version_id is not None else model_id
     return Record(
         "artifact",
@@ -109,6 +132,7 @@ def _artifact_record(model_id: str, version_id: str | None, artifact: Artifact) 
         version_id,
         artifact,
         source=f"artifact {artifact.header.identifier!r} of {where!r}",
+        revision=revision,
     )
 
 
@@ -116,7 +140,12 @@ def _artifact_record(model_id: str, version_id: str | None, artifact: Artifact) 
 
 
 class _Loader:
-    """Writes a record stream into a repository in batches of one model/version/level."""
+    """Writes a record stream into a repository in batches of one model/version/level.
+
+    Artifacts that carry a revision number, and recorded revisions, are written
+    as recorded (`write_recorded`) when `history` is on; otherwise revisions
+    are dropped and artifacts written as new ones.
+    """
 
     def __init__(
         self,
@@ -126,11 +155,13 @@ class _Loader:
         force: bool,
         batch_size: int,
         progress: Progress | None,
+        history: bool,
     ) -> None:
         self.repo, self.summary = repo, summary
         self.force, self.batch_size, self.progress = force, batch_size, progress
-        self.key: tuple[str, str | None] | None = None
-        self.batch: list[tuple[Artifact, str]] = []
+        self.history = history
+        self.key: tuple[str, str | None, bool] | None = None
+        self.batch: list[Record] = []
         self.handled = 0
 
     def add(self, record: Record) -> None:
@@ -147,9 +178,8 @@ class _Loader:
             self._create(
                 lambda: self.repo.create_version(record.model, version), "versions", record
             )
-        else:
-            assert record.artifact is not None
-            self._add_artifact(record)
+        elif record.kind == "artifact" or self.history:
+            self._queue(record)
 
     def _create(
         self, create: Callable[[], object], counter: Literal["models", "versions"], record: Record
@@ -164,54 +194,61 @@ class _Loader:
             return
         setattr(self.summary, counter, getattr(self.summary, counter) + 1)
 
-    def _add_artifact(self, record: Record) -> None:
-        """Queue the artifact in the batch of its model/version (model-level: the model's)."""
-        assert record.artifact is not None
-        key = (record.model, record.version)
+    def _queue(self, record: Record) -> None:
+        """Queue the item in the batch of its model/version (model-level: the model's)."""
+        recorded = self.history and (record.kind == "revision" or record.revision is not None)
+        key = (record.model, record.version, recorded)
         if key != self.key or len(self.batch) >= self.batch_size:
             self.flush()
             self.key = key
-        self.batch.append((record.artifact, record.source))
+        self.batch.append(record)
 
     def flush(self) -> None:
-        """Write the pending batch; if it fails, write its artifacts one by one."""
+        """Write the pending batch; if it fails, write its items one by one."""
         if not self.batch or self.key is None:
             return
-        (model_id, version_id), batch = self.key, self.batch
+        key, batch = self.key, self.batch
         self.batch = []
-        artifacts = [a for a, _ in batch]
         try:
+            self._write(key, batch)
+        except (ErrorDatabase, ErrorSchema):
+            raise
+        except ErrorStore:
+            for record in batch:
+                self._write_one(key, record)
+        self._advance(len(batch))
+
+    def _write(self, key: tuple[str, str | None, bool], batch: list[Record]) -> None:
+        """Write a batch in one transaction and count it."""
+        model_id, version_id, recorded = key
+        if recorded:
+            entries = [r.entry for r in batch if r.entry is not None]
+            current = [(r.artifact, r.revision or 0) for r in batch if r.artifact is not None]
+            revisions, written = self.repo.write_recorded(
+                model_id, version_id, entries, current, force=self.force
+            )
+            self.summary.revisions += revisions
+            self.summary.skipped += len(current) - written
+        else:
+            artifacts = [r.artifact for r in batch if r.artifact is not None]
             if version_id is None:
                 written = self.repo.write_model_artifacts(model_id, artifacts, force=self.force)
             else:
                 written = self.repo.write_artifacts(
                     model_id, version_id, artifacts, force=self.force
                 )
-            self.summary.artifacts += written
             self.summary.skipped += len(batch) - written  # same identifier twice, with force
-        except (ErrorDatabase, ErrorSchema):
-            raise
-        except ErrorStore:
-            for artifact, source in batch:
-                self._write_one(model_id, version_id, artifact, source)
-        self._advance(len(batch))
+        self.summary.artifacts += written
 
-    def _write_one(
-        self, model_id: str, version_id: str | None, artifact: Artifact, source: str
-    ) -> None:
+    def _write_one(self, key: tuple[str, str | None, bool], record: Record) -> None:
         try:
-            if version_id is None:
-                self.repo.write_model_artifact(model_id, artifact, force=self.force)
-            else:
-                self.repo.write_artifact(model_id, version_id, artifact, force=self.force)
+            self._write(key, [record])
         except ErrorAlreadyExists:
             self.summary.skipped += 1
         except (ErrorDatabase, ErrorSchema):
             raise
         except ErrorStore as exc:
-            self.summary.refused.append(Problem(source, str(exc)))
-        else:
-            self.summary.artifacts += 1
+            self.summary.refused.append(Problem(record.source, str(exc)))
 
     def _advance(self, count: int) -> None:
         self.handled += count
@@ -227,6 +264,7 @@ def load_records(
     batch_size: int = DEFAULT_BATCH_SIZE,
     progress: Progress | None = None,
     summary: Summary | None = None,
+    history: bool = True,
 ) -> Summary:
     """Write a record stream into a repository; return what was written, skipped, refused.
 
@@ -234,11 +272,16 @@ def load_records(
     `write_artifacts`, `batch_size` per transaction; a batch that fails is
     retried artifact by artifact, so one bad or existing artifact costs only
     itself. Existing artifacts are skipped unless `force` replaces them.
+    With `history`, the stream's recorded revisions and current revision
+    numbers are written as recorded (`write_recorded`); without, revisions
+    are dropped and each artifact gets a fresh revision 1.
     """
     if batch_size < 1:
         raise ErrorInvalidInput(f"batch_size must be at least 1, got {batch_size}")
     summary = summary if summary is not None else Summary()
-    loader = _Loader(repo, summary, force=force, batch_size=batch_size, progress=progress)
+    loader = _Loader(
+        repo, summary, force=force, batch_size=batch_size, progress=progress, history=history
+    )
     for record in records:
         loader.add(record)
     loader.flush()
@@ -276,11 +319,18 @@ def export_folder(
     )
 
 
-def dump(repo: ArtifactRepository, path: Path, *, progress: Progress | None = None) -> Summary:
-    """Write the whole store to a JSON-lines file."""
+def dump(
+    repo: ArtifactRepository,
+    path: Path,
+    *,
+    progress: Progress | None = None,
+    history: bool = False,
+) -> Summary:
+    """Write the whole store to a JSON-lines file (with `history`, every recorded revision)."""
     summary = Summary()
+    records = read_store(repo, summary, history=history)
     with path.open("w", encoding="utf-8") as file:
-        return write_jsonl(file, read_store(repo, summary), progress=progress, summary=summary)
+        return write_jsonl(file, records, progress=progress, summary=summary)
 
 
 def load(
@@ -290,8 +340,10 @@ def load(
     force: bool = False,
     batch_size: int = DEFAULT_BATCH_SIZE,
     progress: Progress | None = None,
+    history: bool = True,
 ) -> Summary:
-    """Load a JSON-lines dump into a repository."""
+    """Load a JSON-lines dump into a repository (the history it holds too, unless not
+    `history`)."""
     with path.open(encoding="utf-8") as file:
         try:
             return load_records(
@@ -300,6 +352,7 @@ def load(
                 force=force,
                 batch_size=batch_size,
                 progress=progress,
+                history=history,
             )
         except UnicodeDecodeError as exc:
             raise ErrorInvalidInput(f"{path} is not UTF-8 text: {exc}") from exc
@@ -312,14 +365,17 @@ def copy(
     force: bool = False,
     batch_size: int = DEFAULT_BATCH_SIZE,
     progress: Progress | None = None,
+    history: bool = True,
 ) -> Summary:
-    """Copy every model, version and artifact of one store into another, streaming."""
+    """Copy every model, version and artifact of one store into another, streaming; with
+    `history` (the default) every recorded revision too, with the same numbers."""
     summary = Summary()
     return load_records(
         target,
-        read_store(source, summary),
+        read_store(source, summary, history=history),
         force=force,
         batch_size=batch_size,
         progress=progress,
         summary=summary,
+        history=history,
     )

@@ -210,6 +210,26 @@ def revision_row(owned: Mapping[str, Any], revision: int, deleted: bool = False)
     }
 
 
+def recorded_row(owner: Owner, entry: ArtifactRevision) -> dict[str, Any]:
+    """The revision row of an ArtifactRevision recorded elsewhere, for `owner` (its number,
+    digest and time kept; a marker's body is left out: the statement sets SQL NULL)."""
+    header = entry.header
+    row: dict[str, Any] = {
+        **owner.columns(),
+        "identifier": header.identifier,
+        "type": header.type.value,
+        "timestamp": header.timestamp,
+        "creator": header.creator,
+        "revision": entry.revision,
+        "digest": entry.digest,
+        "deleted": entry.deleted,
+        "recorded_at": entry.recorded_at,
+    }
+    if not entry.deleted:
+        row["body"] = entry.body
+    return row
+
+
 #: The columns an ArtifactRevision is rebuilt from (`to_revision`), in this order.
 REVISION_COLUMNS = (
     _revision.c.revision,

@@ -27,7 +27,6 @@ from sqlalchemy import (
     ColumnElement,
     Executable,
     Select,
-    Table,
     and_,
     bindparam,
     delete,
@@ -40,10 +39,9 @@ from sqlalchemy import (
     select,
     union_all,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 
 from mlte_store.db.filters import Parameters, compile_filter, filter_shape
-from mlte_store.db.revision_statements import next_revision
+from mlte_store.db.revision_statements import dialect_insert, next_revision
 from mlte_store.db.rows import (
     ARTIFACT_COLUMNS,
     DELETED_COLUMNS,
@@ -96,13 +94,6 @@ class ShapeCache:
                 self._built.clear()
             statement = self._built[key] = build()
         return statement
-
-
-def dialect_insert(dialect: str, table: Table = _artifact) -> Any:
-    """INSERT with the dialect's ON CONFLICT support (PostgreSQL or SQLite)."""
-    if dialect == "postgresql":
-        return postgresql.insert(table)
-    return sqlite.insert(table)
 
 
 def visible(model_pk: Any, version_pk: Any) -> ColumnElement[bool]:
