@@ -107,7 +107,7 @@ class HistoryCalls:
         ErrorNotFound if the model or version is missing.
         """
         if version_id is not None and model_id is None:
-            raise ErrorInvalidInput("purge_history: a version_id needs its model_id")
+            raise ErrorInvalidInput("model_id must be given with a version_id, got None")
         cutoff = inputs.utc(older_than) if older_than is not None else None
         if version_id is not None:
             model_id, version_id = inputs.version_path(model_id, version_id)

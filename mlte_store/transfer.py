@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Literal
 
+from mlte_store import inputs
 from mlte_store.errors import (
     ErrorAlreadyExists,
     ErrorDatabase,
@@ -37,7 +38,7 @@ from mlte_store.folder_store import (
     read_folder,
     write_folder,
 )
-from mlte_store.models import Artifact, ArtifactLevel
+from mlte_store.models import Artifact, ArtifactLevel, shown
 from mlte_store.records import (
     Problem,
     Progress,
@@ -79,6 +80,9 @@ __all__ = [
 
 #: Artifacts written per `write_artifacts` call (one transaction) by a load.
 DEFAULT_BATCH_SIZE = 500
+
+#: Largest batch a load accepts.
+MAX_BATCH_SIZE = 100_000
 
 
 # -- reading a repository -------------------------------------------------------------
@@ -276,8 +280,7 @@ def load_records(
     numbers are written as recorded (`write_recorded`); without, revisions
     are dropped and each artifact gets a fresh revision 1.
     """
-    if batch_size < 1:
-        raise ErrorInvalidInput(f"batch_size must be at least 1, got {batch_size}")
+    inputs.integer("batch_size", batch_size, 1, MAX_BATCH_SIZE)
     summary = summary if summary is not None else Summary()
     loader = _Loader(
         repo, summary, force=force, batch_size=batch_size, progress=progress, history=history
@@ -355,7 +358,9 @@ def load(
                 history=history,
             )
         except UnicodeDecodeError as exc:
-            raise ErrorInvalidInput(f"{path} is not UTF-8 text: {exc}") from exc
+            raise ErrorInvalidInput(
+                f"dump file must be UTF-8 text, got {shown(str(path))}"
+            ) from exc
 
 
 def copy(
