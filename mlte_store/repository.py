@@ -19,6 +19,7 @@ version-level artifact first.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Iterator, Mapping
 from types import TracebackType
 from typing import Any
@@ -26,9 +27,10 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.engine import URL
 
-from mlte_store import inputs, migrate
-from mlte_store.db import artifacts, parents
+from mlte_store import casefold, inputs, migrate
+from mlte_store.db import artifacts, parents, search
 from mlte_store.db.connection import Database, retried
+from mlte_store.errors import UnicodeVersionWarning
 from mlte_store.inputs import DEFAULT_PAGE_SIZE
 from mlte_store.inputs import MAX_PAGE_SIZE as MAX_PAGE_SIZE  # re-exported: public
 from mlte_store.models import (
@@ -39,6 +41,31 @@ from mlte_store.models import (
 )
 from mlte_store.query import Filter, Query
 from mlte_store.repository_history import HistoryCalls
+
+#: Databases (as messages show them) this process has warned about.
+_WARNED: set[str] = set()
+
+
+def _warn_if_folded_elsewhere(url_shown: str, versions: tuple[str | None, str | None]) -> None:
+    """Warn, once per database and process, if search documents were folded with
+    another Unicode version than this Python's (`casefold.UNICODE_VERSION`)."""
+    current = casefold.UNICODE_VERSION
+    others = sorted({v for v in versions if v is not None} - {current})
+    if not others or url_shown in _WARNED:
+        return
+    _WARNED.add(url_shown)
+    warnings.warn(
+        f"search documents in {url_shown} were folded with Unicode {', '.join(others)}, "
+        f"this Python folds with Unicode {current}: Property and Tag searches may miss "
+        "matches until `mlte-store reindex` folds them again",
+        UnicodeVersionWarning,
+        stacklevel=3,
+    )
+
+
+def forget_warnings() -> None:
+    """Warn again about databases warned about before (tests)."""
+    _WARNED.clear()
 
 
 class ArtifactRepository(HistoryCalls):
@@ -63,9 +90,11 @@ class ArtifactRepository(HistoryCalls):
         try:
             with self._db.transaction(write=False) as tx:
                 migrate.check_schema(tx.connection, self._db.url_shown)
+                versions = search.fold_versions(tx)
         except BaseException:
             self.close()
             raise
+        _warn_if_folded_elsewhere(self._db.url_shown, versions)
 
     # -- lifecycle ---------------------------------------------------------------
 

@@ -11,12 +11,12 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime
 from typing import Any, TypeVar
 
-from mlte_store import inputs
-from mlte_store.db import artifacts, revisions
+from mlte_store import casefold, inputs
+from mlte_store.db import artifacts, revisions, search
 from mlte_store.db.connection import Database, Tx, retried
 from mlte_store.db.rows import Owner
 from mlte_store.errors import ErrorInvalidInput
-from mlte_store.inputs import DEFAULT_PAGE_SIZE
+from mlte_store.inputs import DEFAULT_PAGE_SIZE, MAX_OFFSET, MAX_PAGE_SIZE
 from mlte_store.models import Artifact, ArtifactLevel, ArtifactRevision, DigestMismatch
 
 _T = TypeVar("_T")
@@ -115,6 +115,29 @@ class HistoryCalls:
             model_id = inputs.identifier(model_id, "model identifier")
         with self._db.transaction(write=True) as tx:
             return revisions.purge(tx, model_id, version_id, cutoff)
+
+    def reindex(self, *, batch_size: int = DEFAULT_PAGE_SIZE, limit: int | None = None) -> int:
+        """Fold again, with this Python's Unicode tables, every search document folded with
+        another version (`casefold.UNICODE_VERSION`); return how many were.
+
+        Streamed: one transaction per `batch_size` artifacts. Safe alongside
+        writers (a row written meanwhile keeps its writer's document),
+        resumable (`limit` stops after that many; the next run does the rest)
+        and idempotent (a store already folded with this version needs nothing).
+        """
+        batch_size = inputs.integer("batch_size", batch_size, 1, MAX_PAGE_SIZE)
+        if limit is not None:
+            limit = inputs.integer("limit", limit, 0, MAX_OFFSET)
+        done, after = 0, 0
+        while limit is None or done < limit:
+            size = batch_size if limit is None else min(batch_size, limit - done)
+            with self._db.transaction(write=True) as tx:
+                updated, following = search.refold_page(tx, casefold.UNICODE_VERSION, after, size)
+            done += updated
+            if following is None:
+                break
+            after = following
+        return done
 
     @retried
     def verify(self) -> list[DigestMismatch]:

@@ -46,8 +46,14 @@ BUILDERS = [
     "mlte_store.db.revision_statements",
     "mlte_store.db.rows",
     "mlte_store.db.filters",
+    "mlte_store.db.search_statements",
 ]
-OPERATIONS = ["mlte_store.db.parents", "mlte_store.db.artifacts", "mlte_store.db.revisions"]
+OPERATIONS = [
+    "mlte_store.db.parents",
+    "mlte_store.db.artifacts",
+    "mlte_store.db.revisions",
+    "mlte_store.db.search",
+]
 
 
 @pytest.mark.parametrize("module", [*DOMAIN, "mlte_store.inputs"])

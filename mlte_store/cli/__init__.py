@@ -70,6 +70,7 @@ app.command("copy")(transfer.copy)
 app.add_typer(history_app, name="history")
 history_app.command("purge")(history.history_purge)
 app.command("verify")(history.verify)
+app.command("reindex")(history.reindex)
 
 app.command("demo")(demo.demo)
 
