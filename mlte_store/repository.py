@@ -19,7 +19,6 @@ version-level artifact first.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Iterable, Iterator, Mapping
 from types import TracebackType
 from typing import Any
@@ -27,10 +26,9 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.engine import URL
 
-from mlte_store import casefold, inputs, migrate
+from mlte_store import inputs, migrate
 from mlte_store.db import artifacts, parents, search
 from mlte_store.db.connection import Database, retried
-from mlte_store.errors import UnicodeVersionWarning
 from mlte_store.inputs import DEFAULT_PAGE_SIZE
 from mlte_store.inputs import MAX_PAGE_SIZE as MAX_PAGE_SIZE  # re-exported: public
 from mlte_store.models import (
@@ -40,32 +38,7 @@ from mlte_store.models import (
     Version,
 )
 from mlte_store.query import Filter, Query
-from mlte_store.repository_history import HistoryCalls
-
-#: Databases (as messages show them) this process has warned about.
-_WARNED: set[str] = set()
-
-
-def _warn_if_folded_elsewhere(url_shown: str, versions: tuple[str | None, str | None]) -> None:
-    """Warn, once per database and process, if search documents were folded with
-    another Unicode version than this Python's (`casefold.UNICODE_VERSION`)."""
-    current = casefold.UNICODE_VERSION
-    others = sorted({v for v in versions if v is not None} - {current})
-    if not others or url_shown in _WARNED:
-        return
-    _WARNED.add(url_shown)
-    warnings.warn(
-        f"search documents in {url_shown} were folded with Unicode {', '.join(others)}, "
-        f"this Python folds with Unicode {current}: Property and Tag searches may miss "
-        "matches until `mlte-store reindex` folds them again",
-        UnicodeVersionWarning,
-        stacklevel=3,
-    )
-
-
-def forget_warnings() -> None:
-    """Warn again about databases warned about before (tests)."""
-    _WARNED.clear()
+from mlte_store.repository_history import HistoryCalls, warn_if_folded_elsewhere
 
 
 class ArtifactRepository(HistoryCalls):
@@ -94,7 +67,7 @@ class ArtifactRepository(HistoryCalls):
         except BaseException:
             self.close()
             raise
-        _warn_if_folded_elsewhere(self._db.url_shown, versions)
+        warn_if_folded_elsewhere(self._db.url_shown, versions)
 
     # -- lifecycle ---------------------------------------------------------------
 
@@ -460,6 +433,23 @@ class ArtifactRepository(HistoryCalls):
         with self._db.transaction(write=True) as tx:
             artifacts.write_model_one(tx, model_id, checked, force=force, create_parents=parents)
         return checked
+
+    @retried
+    def write_model_artifact_with_header(
+        self,
+        model_id: str,
+        artifact: Artifact | Mapping[str, Any],
+        *,
+        force: bool = False,
+        parents: bool = False,
+        user: str | None = None,
+    ) -> Artifact:
+        """Stamp the header (timestamp: now, creator: `user`), then `write_model_artifact`."""
+        model_id = inputs.identifier(model_id, "model identifier")
+        stamped = inputs.stamped(inputs.at_level(artifact, ArtifactLevel.MODEL), user)
+        with self._db.transaction(write=True) as tx:
+            artifacts.write_model_one(tx, model_id, stamped, force=force, create_parents=parents)
+        return stamped
 
     def write_model_artifacts(
         self,

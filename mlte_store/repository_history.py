@@ -1,4 +1,6 @@
-"""The revision-history calls of `ArtifactRepository` (its base class `HistoryCalls`).
+"""The history and upkeep calls of `ArtifactRepository` (its base class `HistoryCalls`):
+revisions read, restored, purged, verified and moved between stores; search documents
+re-folded (`reindex`), and the warning when they were folded with other Unicode tables.
 
 Part of the facade, split from `repository` to keep each module short: every
 method checks its arguments (`inputs`), opens one transaction on `self._db`
@@ -7,6 +9,7 @@ and calls operations of `db.revisions` / `db.artifacts`. No SQL here.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime
 from typing import Any, TypeVar
@@ -15,15 +18,40 @@ from mlte_store import casefold, inputs
 from mlte_store.db import artifacts, revisions, search
 from mlte_store.db.connection import Database, Tx, retried
 from mlte_store.db.rows import Owner
-from mlte_store.errors import ErrorInvalidInput
+from mlte_store.errors import ErrorInvalidInput, UnicodeVersionWarning
 from mlte_store.inputs import DEFAULT_PAGE_SIZE, MAX_OFFSET, MAX_PAGE_SIZE
 from mlte_store.models import Artifact, ArtifactLevel, ArtifactRevision, DigestMismatch
 
 _T = TypeVar("_T")
 
+#: Databases (as messages show them) this process has warned about.
+_WARNED: set[str] = set()
+
+
+def warn_if_folded_elsewhere(url_shown: str, versions: tuple[str | None, str | None]) -> None:
+    """Warn, once per database and process, if search documents were folded with
+    another Unicode version than this Python's (`casefold.UNICODE_VERSION`)."""
+    current = casefold.UNICODE_VERSION
+    others = sorted({v for v in versions if v is not None} - {current})
+    if not others or url_shown in _WARNED:
+        return
+    _WARNED.add(url_shown)
+    warnings.warn(
+        f"search documents in {url_shown} were folded with Unicode {', '.join(others)}, "
+        f"this Python folds with Unicode {current}: Property and Tag searches may miss "
+        "matches until `mlte-store reindex` folds them again",
+        UnicodeVersionWarning,
+        stacklevel=3,
+    )
+
+
+def forget_warnings() -> None:
+    """Warn again about databases warned about before (tests)."""
+    _WARNED.clear()
+
 
 class HistoryCalls:
-    """Read, restore, purge and verify the revision history (mixed into ArtifactRepository)."""
+    """History and upkeep calls, mixed into ArtifactRepository."""
 
     _db: Database
 

@@ -67,6 +67,13 @@ def test_model_level_writes_are_visible_from_versions_and_conflict_at_model_leve
     assert [r.revision for r in repo.read_artifact_history("m", "v1", "card.default")] == [1, 2]
 
 
+def test_a_stamped_model_level_write_records_the_user_and_time(repo: ArtifactRepository) -> None:
+    written = repo.write_model_artifact_with_header("m", _card(), parents=True, user="ana")
+    stored = repo.read_model_artifact("m", "card.default")
+    assert stored.header.creator == "ana" == written.header.creator
+    assert stored.header.timestamp == written.header.timestamp and stored.header.timestamp > 0
+
+
 def test_a_version_level_artifact_is_refused_and_nothing_is_written(
     repo: ArtifactRepository,
 ) -> None:

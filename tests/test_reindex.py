@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from mlte_store import ArtifactRepository, PropertyFilter, Query, casefold
 from mlte_store.cli import app
 from mlte_store.errors import UnicodeVersionWarning
-from mlte_store.repository import forget_warnings
+from mlte_store.repository_history import forget_warnings
 
 from .helpers import make_artifact
 
