@@ -196,7 +196,7 @@ class RawStore:
 
     def _revision(self, row: tuple[Any, ...], deleted: bool = False) -> tuple[Any, ...]:
         """A revision row (without its number) from an artifact row of `_row`."""
-        model_pk, version_pk, identifier, type_, timestamp, creator, body, _, _, digest = row
+        model_pk, version_pk, identifier, type_, timestamp, creator, body, _, _, digest = row[:10]
         if deleted:
             body = digest = None
         return (
