@@ -70,9 +70,11 @@ def read_folder(root: Path) -> Iterator[Record]:
                 continue
             version_ids.append((version_dir, version_id))
             yield Record("version", model_id, version_id, source=str(version_dir))
-        yield from _read_artifact_files(model_dir, model_id, None)
+        # Version-level files first: one that shadows a model-level artifact of the same
+        # identifier is written before that one, so both are imported.
         for version_dir, version_id in version_ids:
             yield from _read_artifact_files(version_dir, model_id, version_id)
+        yield from _read_artifact_files(model_dir, model_id, None)
 
 
 def _entries(folder: Path, *, folders: bool) -> list[Path]:

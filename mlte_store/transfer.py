@@ -91,12 +91,14 @@ MAX_BATCH_SIZE = 100_000
 def read_store(
     repo: ArtifactRepository, summary: Summary | None = None, *, history: bool = False
 ) -> Iterator[Record]:
-    """Stream a whole store: per model, the model, its versions, its model-level
-    artifacts (read from the model alone, so a model without versions keeps
-    them), then each version's own artifacts. `summary` is unused (kept for
-    readers that report warnings).
+    """Stream a whole store: per model, the model, its versions, each version's own
+    artifacts, then its model-level artifacts (read from the model alone, so a
+    model without versions keeps them). Version-level artifacts come first so
+    that a loader writing them sees no model-level artifact of the same
+    identifier yet: a version's artifact that shadows a model-level one is
+    copied too. `summary` is unused (kept for readers that report warnings).
 
-    With `history`, each owner's (the model's, then each version's) recorded
+    With `history`, each owner's (each version's, then the model's) recorded
     revisions come first, then its current artifacts with their revision numbers.
     """
     for model_id in repo.list_models():
@@ -104,7 +106,7 @@ def read_store(
         yield Record("model", model_id, source=f"model {model_id!r}")
         for version_id in versions:
             yield Record("version", model_id, version_id, source=f"version {version_id!r}")
-        owners: list[str | None] = [None, *versions]
+        owners: list[str | None] = [*versions, None]
         for owner in owners:
             if history:
                 yield from _recorded(repo, model_id, owner)

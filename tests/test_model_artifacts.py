@@ -155,3 +155,27 @@ def test_the_command_line_reads_writes_and_removes_model_level_artifacts(
     assert removed.exit_code == 0, removed.output
     again = runner.invoke(app, ["model-artifacts", "get", "m", "card.default", "--url", store_url])
     assert again.exit_code == 1
+
+
+def test_a_version_level_artifact_shadowing_a_model_level_one_travels_without_history(
+    store_url: str, tmp_path: Path
+) -> None:
+    with ArtifactRepository(store_url) as repo:
+        repo.write_artifact("m", "v1", make_artifact("x", n=1), parents=True)
+        repo.create_version("m", "v2")
+        repo.write_artifact("m", "v2", _card("x", n=2))
+        transfer.export_folder(repo, tmp_path / "folder")
+        transfer.dump(repo, tmp_path / "dump.jsonl")
+        moves = {
+            "copy": lambda other: transfer.copy(repo, other, history=False),
+            "folder": lambda other: transfer.import_folder(other, tmp_path / "folder"),
+            "dump": lambda other: transfer.load(other, tmp_path / "dump.jsonl"),
+        }
+        for name, move in moves.items():
+            target = f"sqlite:///{tmp_path / name}.db"
+            migrate.upgrade(target)
+            with ArtifactRepository(target) as other:
+                summary = move(other)
+                assert (summary.artifacts, summary.skipped, summary.refused) == (2, 0, []), name
+                assert other.read_artifact("m", "v1", "x").body["n"] == 1, name
+                assert other.read_artifact("m", "v2", "x").body["n"] == 2, name
