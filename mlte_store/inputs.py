@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timezone
 from typing import Any, TypeVar
 
@@ -49,44 +49,46 @@ MAX_OFFSET = 2**62
 _Entity = TypeVar("_Entity", Model, Version)
 
 
-def refusal(exc: ValidationError, argument: str) -> str:
-    """A pydantic ValidationError as one short sentence about its first error, naming
-    `argument` and the field, the rule and the value (cut); more errors are counted."""
-    errors = exc.errors()
-    first = errors[0]
-    path = ".".join(str(part) for part in first["loc"])
-    refused = first.get("ctx", {}).get("error")
-    if isinstance(refused, Refused):
-        # A rule of ours: it names a full path itself ("body.x"), or only the field.
-        field = refused.subject if "." in refused.subject or not path else path
-        sentence = refused.about(f"{argument} {field}")
-    else:
-        subject = f"{argument} {path}" if path else argument
-        sentence = _pydantic_sentence(subject, first)
+def refusal(
+    exc: ValidationError | Sequence[Mapping[str, Any]], argument: str, *, show_value: bool = True
+) -> str:
+    """A pydantic ValidationError (or its `errors()` list, e.g. FastAPI's request
+    validation errors) as one short sentence about its first error, naming `argument`
+    and the field, the rule and the value (cut); more errors are counted. With
+    `show_value` False the value is left out (a secret, such as a password)."""
+    errors = list(exc.errors() if isinstance(exc, ValidationError) else exc)
+    head, value = _refused_parts(errors[0], argument)
+    sentence = f"{head}, got {value}" if show_value else head
     more = len(errors) - 1
     return sentence if not more else f"{sentence} ({more} more problem{'s' if more > 1 else ''})"
 
 
-def _pydantic_sentence(subject: str, error: Any) -> str:
-    """One of pydantic's own errors (type, missing field, unknown field...) in our style."""
+def _refused_parts(error: Mapping[str, Any], argument: str) -> tuple[str, str]:
+    """(argument, field and rule; the value as shown) of one pydantic error."""
+    path = ".".join(str(part) for part in error["loc"])
+    refused = error.get("ctx", {}).get("error")
+    if isinstance(refused, Refused):
+        # A rule of ours: it names a full path itself ("body.x"), or only the field.
+        field = refused.subject if "." in refused.subject or not path else path
+        return f"{argument} {field} {refused.rule}", shown(refused.value)
+    subject = f"{argument} {path}" if path else argument
     kind, value, message = error["type"], error.get("input"), str(error["msg"])
     if kind == "missing":
-        return f"{subject} is required, got nothing"
+        return f"{subject} is required", "nothing"
     if kind == "extra_forbidden":
-        return f"{subject} is not a known field, got {shown(value)}"
+        return f"{subject} is not a known field", shown(value)
     if kind == "union_tag_invalid":
         context = error["ctx"]
         tags = ", ".join(re.findall(r"'([^']*)'", str(context["expected_tags"])))
         discriminator = str(context["discriminator"]).strip("'")
-        field = f"{subject}.{discriminator}"
-        return f"{field} must be one of {tags}, got {shown(context['tag'])}"
+        return f"{subject}.{discriminator} must be one of {tags}", shown(context["tag"])
     if message.startswith("Value error, "):
         message = message.removeprefix("Value error, ")
     elif message.startswith("Input should be "):
         message = "must be " + message.removeprefix("Input should be ")
     else:
         message = message[:1].lower() + message[1:]
-    return f"{subject} {message}, got {shown(value)}"
+    return f"{subject} {message}", shown(value)
 
 
 def identifier(value: Any, what: str) -> str:

@@ -7,10 +7,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 from typer.testing import CliRunner
 
-from mlte_store import MAX_IDENTIFIER_LENGTH, ArtifactRepository, ErrorInvalidInput
+from mlte_store import MAX_IDENTIFIER_LENGTH, ArtifactHeader, ArtifactRepository, ErrorInvalidInput
 from mlte_store.cli import app
+from mlte_store.inputs import refusal
 from mlte_store.models import MAX_SHOWN
 
 from .helpers import make_artifact
@@ -160,6 +162,22 @@ def test_a_huge_value_is_cut_and_more_problems_are_counted(repo: ArtifactReposit
     assert str(caught.value) == (
         "artifact header.identifier must not be empty, got '' (2 more problems)"
     )
+
+
+def test_other_front_ends_say_a_validation_error_the_same_way_and_may_hide_the_value() -> None:
+    with pytest.raises(ValidationError) as caught:
+        ArtifactHeader.model_validate({"identifier": "a", "type": "nope"})
+    assert refusal(caught.value, "header") == f"header type must be {TYPES}, got 'nope'"
+    hidden = refusal(caught.value.errors(), "header", show_value=False)
+    assert hidden == f"header type must be {TYPES}"
+    secret = {
+        "type": "string_too_short",
+        "loc": ("password",),
+        "msg": "String should have at least 8 characters",
+        "input": "hunter2",
+    }
+    message = refusal([secret], "form", show_value=False)
+    assert message == "form password string should have at least 8 characters"
 
 
 def test_the_command_line_says_the_same(store_url: str, tmp_path: Path) -> None:
