@@ -28,7 +28,7 @@ import psycopg2
 import psycopg2.extras
 from sqlalchemy.engine import make_url
 
-from mlte_store.casefold import encode_key, fold, search_document
+from mlte_store.casefold import UNICODE_VERSION, encode_key, fold, search_document
 from mlte_store.engine import dumps
 from mlte_store.models import Artifact, body_digest
 
@@ -41,7 +41,8 @@ _PARENTS = (
 
 _INSERT = (
     "INSERT INTO mlte_artifact (model_id, version_id, identifier, type, timestamp, creator, "
-    "body, search, revision, digest) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+    "body, search, revision, digest, folded_with) "
+    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
 )
 
 _REVISION_COLUMNS = (
@@ -185,6 +186,7 @@ class RawStore:
             dumps(search_document(artifact.to_json())),
             1,
             body_digest(artifact.body),
+            UNICODE_VERSION,
         )
 
     def _now(self) -> Any:
@@ -194,7 +196,7 @@ class RawStore:
 
     def _revision(self, row: tuple[Any, ...], deleted: bool = False) -> tuple[Any, ...]:
         """A revision row (without its number) from an artifact row of `_row`."""
-        model_pk, version_pk, identifier, type_, timestamp, creator, body, _, _, digest = row
+        model_pk, version_pk, identifier, type_, timestamp, creator, body, _, _, digest = row[:10]
         if deleted:
             body = digest = None
         return (

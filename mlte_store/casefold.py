@@ -12,7 +12,13 @@ and `Filter.match()` agree on every input by construction.
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
+
+#: The Unicode version of this Python's tables, which `fold` uses. Each artifact row
+#: records the version its search document was folded with (`folded_with`); a store
+#: folded with another version is re-folded by `ArtifactRepository.reindex`.
+UNICODE_VERSION: str = unicodedata.unidata_version
 
 #: Prefix of every object key in a search document. It keeps keys that look
 #: like integers ("0", "-1") from being read as list indexes by PostgreSQL's

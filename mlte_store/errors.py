@@ -37,6 +37,11 @@ class ErrorDatabase(ErrorStore):
     """
 
 
+class UnicodeVersionWarning(UserWarning):
+    """The store's search documents were folded with another Unicode version than this
+    Python's: searches may not match as `Filter.match()` does until `mlte-store reindex`."""
+
+
 def describe(model_id: str, version_id: str | None = None, artifact_id: str | None = None) -> str:
     """Name the model / version / artifact an error is about, quoted unambiguously."""
     parts = [f"model {model_id!r}"]

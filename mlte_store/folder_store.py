@@ -1,5 +1,12 @@
 """MLTE's folder store: `ROOT/models/<model>/[<version>/]<artifact>.json`, read and written
-as a stream of `records.Record`s."""
+as a stream of `records.Record`s.
+
+Files are written as MLTE 2.7.0's own folder store writes them
+(`mlte.store.common.fs_storage.JsonFileFS.write_json_to_file`): `json.dump(artifact,
+indent=4)`, so non-ASCII text is escaped (`\u00e9`), no newline at the end; names
+with `/` written `___`. The header's keys come in MLTE's order; the body's in the
+order the database keeps them (SQLite: as written; PostgreSQL's JSONB: its own).
+"""
 
 from __future__ import annotations
 
@@ -63,9 +70,11 @@ def read_folder(root: Path) -> Iterator[Record]:
                 continue
             version_ids.append((version_dir, version_id))
             yield Record("version", model_id, version_id, source=str(version_dir))
-        yield from _read_artifact_files(model_dir, model_id, None)
+        # Version-level files first: one that shadows a model-level artifact of the same
+        # identifier is written before that one, so both are imported.
         for version_dir, version_id in version_ids:
             yield from _read_artifact_files(version_dir, model_id, version_id)
+        yield from _read_artifact_files(model_dir, model_id, None)
 
 
 def _entries(folder: Path, *, folders: bool) -> list[Path]:
@@ -168,7 +177,7 @@ def write_folder(
 
 def _write_artifact_file(folder: Path, artifact: Artifact, force: bool, summary: Summary) -> None:
     path = folder / (encode_name(artifact.header.identifier) + _SUFFIX)
-    text = json.dumps(artifact.to_json(), indent=4, ensure_ascii=False)
+    text = json.dumps(artifact.to_json(), indent=4)  # MLTE's json.dump(..., indent=4)
     folder.mkdir(parents=True, exist_ok=True)
     try:
         with path.open("w" if force else "x", encoding="utf-8") as file:

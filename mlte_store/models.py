@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import reprlib
 from datetime import datetime
 from decimal import Decimal
 from enum import Enum
@@ -43,6 +44,44 @@ class ArtifactLevel(str, Enum):
     VERSION = "version"
 
 
+#: Longest excerpt of a refused value that an error message shows.
+MAX_SHOWN = 40
+
+
+def shown(value: Any) -> str:
+    """A refused value as an error message shows it: its repr, cut to MAX_SHOWN characters
+    (text also says its length); containers are shown only a few levels deep."""
+    if isinstance(value, str):
+        text = repr(value[:MAX_SHOWN])
+        if len(value) <= MAX_SHOWN and len(text) <= MAX_SHOWN:
+            return text
+        return f"{text[: MAX_SHOWN - 1]}… ({len(value)} characters)"
+    text = _SHORT_REPR.repr(value)
+    return text if len(text) <= MAX_SHOWN else text[: MAX_SHOWN - 1] + "…"
+
+
+_SHORT_REPR = reprlib.Repr()
+_SHORT_REPR.maxlevel = 3
+_SHORT_REPR.maxdict = _SHORT_REPR.maxlist = _SHORT_REPR.maxset = 4
+_SHORT_REPR.maxother = MAX_SHOWN
+
+
+class Refused(ValueError):
+    """A refused value, said in one short sentence: "<subject> <rule>, got <value>".
+
+    `subject` names what was refused (`header.identifier`, `body.scores[2]`);
+    callers that know better name it again with `about` (the argument).
+    """
+
+    def __init__(self, subject: str, rule: str, value: Any) -> None:
+        self.subject, self.rule, self.value = subject, rule, value
+        super().__init__(self.about(subject))
+
+    def about(self, subject: str) -> str:
+        """The sentence, naming the refused thing `subject`."""
+        return f"{subject} {self.rule}, got {shown(self.value)}"
+
+
 def _storable_text(value: str) -> bool:
     """Whether text holds no NUL and no lone surrogate (ASCII text needs no encoding)."""
     if "\x00" in value:
@@ -61,24 +100,22 @@ def check_text(value: str, what: str) -> str:
     if _storable_text(value):
         return value
     if "\x00" in value:
-        raise ValueError(f"{what} contains a NUL character")
+        raise Refused(what, "must not contain NUL", value)
     try:
         value.encode("utf-8")
     except UnicodeEncodeError as exc:
-        raise ValueError(f"{what} is not valid Unicode text (lone surrogate)") from exc
+        raise Refused(what, "must be valid Unicode (no lone surrogate)", value) from exc
     return value
 
 
 def check_identifier(value: str, what: str = "identifier") -> str:
     """Apply the identifier rules: non-empty, at most 255 characters, storable text."""
     if not isinstance(value, str):
-        raise ValueError(f"{what} must be text, got {type(value).__name__}")
+        raise Refused(what, "must be text", value)
     if not value:
-        raise ValueError(f"{what} is empty")
+        raise Refused(what, "must not be empty", value)
     if len(value) > MAX_IDENTIFIER_LENGTH:
-        raise ValueError(
-            f"{what} is {len(value)} characters long; the maximum is {MAX_IDENTIFIER_LENGTH}"
-        )
+        raise Refused(what, f"must be at most {MAX_IDENTIFIER_LENGTH} characters", value)
     return check_text(value, what)
 
 
@@ -110,20 +147,21 @@ def check_json_value(value: Any, what: str = "body") -> None:
             continue
         elif isinstance(item, float):
             if not math.isfinite(item):
-                raise ValueError(f"{where} holds {item!r}, which JSON cannot represent")
+                raise Refused(where, "must be a finite number", item)
         elif isinstance(item, dict | list):
             if depth >= MAX_BODY_DEPTH:
-                raise ValueError(f"{what} is nested deeper than {MAX_BODY_DEPTH} levels")
+                rule = f"must be nested at most {MAX_BODY_DEPTH} levels deep"
+                raise Refused(what, rule, depth + 1)
             if isinstance(item, dict):
                 for key, child in item.items():
                     if not isinstance(key, str):
-                        raise ValueError(f"{where} has a non-text key {key!r}")
-                    check_text(key, f"a key in {where}")
+                        raise Refused(f"{where} keys", "must be text", key)
+                    check_text(key, f"{where} keys")
                     stack.append((child, f"{where}.{key}", depth + 1))
             else:
                 stack.extend((child, f"{where}[{i}]", depth + 1) for i, child in enumerate(item))
         else:
-            raise ValueError(f"{where} holds a {type(item).__name__}, which is not JSON")
+            raise Refused(where, "must be JSON (object, list, text, number, boolean or null)", item)
 
 
 def _plain_json(value: Any) -> bool:
@@ -193,7 +231,7 @@ class ArtifactHeader(BaseModel):
     @model_validator(mode="after")
     def _check_fields(self) -> ArtifactHeader:
         if self.timestamp is not None and not _INT64_MIN <= self.timestamp <= _INT64_MAX:
-            raise ValueError("header.timestamp does not fit in 64 bits")
+            raise Refused("header.timestamp", "must fit in 64 bits", self.timestamp)
         if self.creator is not None:
             check_text(self.creator, "header.creator")
         return self
@@ -211,10 +249,8 @@ class Artifact(BaseModel):
     def _check_body(self) -> Artifact:
         body_type = self.body.get("artifact_type")
         if body_type != self.header.type.value:
-            raise ValueError(
-                f"body.artifact_type is {body_type!r} but header.type is "
-                f"{self.header.type.value!r}; they must be equal"
-            )
+            rule = f"must equal header.type {self.header.type.value!r}"
+            raise Refused("body.artifact_type", rule, body_type)
         check_json_value(self.body)
         return self
 

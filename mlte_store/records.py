@@ -15,9 +15,9 @@ from dataclasses import asdict, dataclass, field
 from typing import IO, Any, Literal
 
 from mlte_store import inputs
-from mlte_store.models import Artifact, ArtifactLevel
+from mlte_store.models import Artifact, ArtifactLevel, ArtifactRevision
 
-RecordKind = Literal["model", "version", "artifact", "refused"]
+RecordKind = Literal["model", "version", "artifact", "revision", "refused"]
 
 #: Called with the number of artifacts handled so far (for a progress bar).
 Progress = Callable[[int], None]
@@ -30,6 +30,8 @@ class Record:
     `version` is None for a model and for a model-level artifact. `source`
     says where the item came from (a file path, a line, a store), for reports.
     A `refused` record carries the reason it could not be read in `reason`.
+    With history, an `artifact` record carries its current revision number in
+    `revision`, and a `revision` record one recorded revision in `entry`.
     """
 
     kind: RecordKind
@@ -38,6 +40,8 @@ class Record:
     artifact: Artifact | None = None
     source: str = ""
     reason: str = ""
+    revision: int | None = None
+    entry: ArtifactRevision | None = None
 
 
 @dataclass(frozen=True)
@@ -55,6 +59,8 @@ class Summary:
     models: int = 0
     versions: int = 0
     artifacts: int = 0
+    #: Recorded revisions written (transfers with history).
+    revisions: int = 0
     skipped: int = 0
     refused: list[Problem] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -73,13 +79,29 @@ def record_to_json(record: Record) -> dict[str, Any]:
         return {"kind": "model", "model": record.model}
     if record.kind == "version":
         return {"kind": "version", "model": record.model, "version": record.version}
+    if record.kind == "revision":
+        assert record.entry is not None
+        entry = record.entry
+        return {
+            "kind": "revision",
+            "model": record.model,
+            "version": record.version,
+            "revision": entry.revision,
+            "deleted": entry.deleted,
+            "digest": entry.digest,
+            "recorded_at": entry.recorded_at.isoformat(),
+            "artifact": {"header": entry.header.model_dump(mode="json"), "body": entry.body},
+        }
     assert record.artifact is not None
-    return {
+    line: dict[str, Any] = {
         "kind": "artifact",
         "model": record.model,
         "version": record.version,
         "artifact": record.artifact.to_json(),
     }
+    if record.revision is not None:
+        line["revision"] = record.revision
+    return line
 
 
 def record_from_json(value: Any, source: str) -> Record:
@@ -97,18 +119,25 @@ def record_from_json(value: Any, source: str) -> Record:
             if not isinstance(version, str):
                 raise ValueError("'version' is missing or not text")
             return Record("version", model, version, source=source)
-        if kind != "artifact":
-            raise ValueError(f"unknown kind {kind!r} (expected model, version or artifact)")
+        if kind not in ("artifact", "revision"):
+            raise ValueError(
+                f"unknown kind {kind!r} (expected model, version, artifact or revision)"
+            )
         if version is not None and not isinstance(version, str):
             raise ValueError("'version' is neither text nor null")
-        artifact = inputs.artifact_json(value.get("artifact"))
         expected = ArtifactLevel.MODEL if version is None else ArtifactLevel.VERSION
+        if kind == "revision":
+            return _revision_record(value, model, version, expected, source)
+        artifact = inputs.artifact_json(value.get("artifact"))
         if artifact.header.level != expected:
             raise ValueError(
                 f"header.level is {artifact.header.level.value!r} but 'version' is "
                 f"{'null' if version is None else 'set'}"
             )
-        return Record("artifact", model, version, artifact, source=source)
+        number = value.get("revision")
+        if number is not None:
+            number = inputs.revision(number)
+        return Record("artifact", model, version, artifact, source=source, revision=number)
     except ValueError as exc:
         model_name = value.get("model") if isinstance(value, dict) else None
         return Record(
@@ -117,6 +146,18 @@ def record_from_json(value: Any, source: str) -> Record:
             reason=str(exc),
             source=source,
         )
+
+
+def _revision_record(
+    value: dict[str, Any], model: str, version: str | None, level: ArtifactLevel, source: str
+) -> Record:
+    """A `revision` line's record (ErrorInvalidInput, a ValueError, if it is not valid)."""
+    content = value.get("artifact")
+    if not isinstance(content, dict):
+        raise ValueError("'artifact' is missing or not an object")
+    fields = ("revision", "deleted", "digest", "recorded_at")
+    entry = inputs.recorded({**{name: value.get(name) for name in fields}, **content}, level)
+    return Record("revision", model, version, source=source, entry=entry)
 
 
 def read_jsonl(file: IO[str], name: str) -> Iterator[Record]:
@@ -151,6 +192,8 @@ def write_jsonl(
             summary.models += 1
         elif record.kind == "version":
             summary.versions += 1
+        elif record.kind == "revision":
+            summary.revisions += 1
         else:
             summary.artifacts += 1
             if progress is not None:

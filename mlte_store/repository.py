@@ -20,7 +20,6 @@ version-level artifact first.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from datetime import datetime
 from types import TracebackType
 from typing import Any
 
@@ -28,23 +27,21 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import URL
 
 from mlte_store import inputs, migrate
-from mlte_store.db import artifacts, parents, revisions
+from mlte_store.db import artifacts, parents, search
 from mlte_store.db.connection import Database, retried
-from mlte_store.errors import ErrorAlreadyExists, ErrorInvalidInput, describe
 from mlte_store.inputs import DEFAULT_PAGE_SIZE
 from mlte_store.inputs import MAX_PAGE_SIZE as MAX_PAGE_SIZE  # re-exported: public
 from mlte_store.models import (
     Artifact,
     ArtifactLevel,
-    ArtifactRevision,
-    DigestMismatch,
     Model,
     Version,
 )
-from mlte_store.query import Query
+from mlte_store.query import Filter, Query
+from mlte_store.repository_history import HistoryCalls, warn_if_folded_elsewhere
 
 
-class ArtifactRepository:
+class ArtifactRepository(HistoryCalls):
     """MLTE's artifact store over one SQL database (PostgreSQL or SQLite).
 
     Built from a database URL (then it owns, and `close()` disposes, its
@@ -66,9 +63,11 @@ class ArtifactRepository:
         try:
             with self._db.transaction(write=False) as tx:
                 migrate.check_schema(tx.connection, self._db.url_shown)
+                versions = search.fold_versions(tx)
         except BaseException:
             self.close()
             raise
+        warn_if_folded_elsewhere(self._db.url_shown, versions)
 
     # -- lifecycle ---------------------------------------------------------------
 
@@ -233,22 +232,17 @@ class ArtifactRepository:
         writes. The batch is checked once; only its transaction is retried.
         """
         model_id, version_id = inputs.version_path(model_id, version_id)
-        batch: dict[str, Artifact] = {}
-        for index, item in enumerate(artifacts):
-            checked = inputs.artifact(item, f"artifact #{index} of the batch")
-            identifier = checked.header.identifier
-            if identifier in batch and not force:
-                raise ErrorAlreadyExists(
-                    f"{describe(model_id, version_id, identifier)} appears twice in the batch"
-                )
-            batch[identifier] = checked
-        if not batch:
-            return 0
-        return self._write_batch(model_id, version_id, batch, force, parents)
+        batch = inputs.batch(artifacts, force, model_id, version_id)
+        return self._write_batch(model_id, version_id, batch, force, parents) if batch else 0
 
     @retried
     def _write_batch(
-        self, model_id: str, version_id: str, batch: dict[str, Artifact], force: bool, parents: bool
+        self,
+        model_id: str,
+        version_id: str | None,
+        batch: dict[str, Artifact],
+        force: bool,
+        parents: bool,
     ) -> int:
         """The transaction of `write_artifacts`, on the validated batch."""
         with self._db.transaction(write=True) as tx:
@@ -280,21 +274,6 @@ class ArtifactRepository:
         artifact_id = inputs.identifier(artifact_id, "artifact identifier")
         with self._db.transaction(write=False, single=True) as tx:
             return artifacts.find(tx, model_id, version_id, artifact_id)
-
-    def _read_revision(
-        self,
-        model_id: str,
-        version_id: str,
-        artifact_id: str,
-        revision: int,
-        level: ArtifactLevel | str | None,
-    ) -> Artifact:
-        """`read_artifact(..., revision=N)`."""
-        model_id, version_id = inputs.version_path(model_id, version_id)
-        artifact_id = inputs.identifier(artifact_id, "artifact identifier")
-        revision, wanted = inputs.revision(revision), inputs.level(level)
-        with self._db.transaction(write=False) as tx:
-            return revisions.content_at(tx, model_id, version_id, artifact_id, revision, wanted)
 
     @retried
     def read_artifacts(
@@ -360,10 +339,16 @@ class ArtifactRepository:
         with self._db.transaction(write=False) as tx:
             model_pk, version_pk = parents.version_keys(tx, model_id, version_id)
         keys = artifacts.page_keys(model_pk, version_pk, only)
+        yield from self._keyset_pages(keys, query.filter, page_size)
+
+    def _keyset_pages(
+        self, keys: dict[str, int], filter: Filter | None, page_size: int
+    ) -> Iterator[Artifact]:
+        """The artifacts `keys` name, one keyset page per transaction (not retried)."""
         after: tuple[str, int] | None = None
         while True:
             with self._db.transaction(write=False) as tx:
-                found, after = artifacts.keyset_page(tx, keys, query.filter, page_size, after)
+                found, after = artifacts.keyset_page(tx, keys, filter, page_size, after)
             yield from found
             if after is None:
                 return
@@ -392,86 +377,98 @@ class ArtifactRepository:
         with self._db.transaction(write=True) as tx:
             return artifacts.delete(tx, model_id, version_id, artifact_id)
 
-    # -- artifacts: history -------------------------------------------------------
+    # -- model-level artifacts, by model only ------------------------------------------
+    # A model's own artifacts, reachable whether or not it has versions (all of them
+    # deleted, or a folder store holding only model-level files).
 
     @retried
-    def read_artifact_history(
-        self,
-        model_id: str,
-        version_id: str,
-        artifact_id: str,
-        *,
-        level: ArtifactLevel | str | None = None,
-    ) -> list[ArtifactRevision]:
-        """Every revision of the artifact, oldest first, deletion markers included.
-
-        `level` picks the version's own history or the model-level one; by
-        default the version's if it has (or had) the identifier, else the
-        model's. ErrorNotFound if that level never had it.
-        """
-        model_id, version_id = inputs.version_path(model_id, version_id)
+    def read_model_artifact(self, model_id: str, artifact_id: str) -> Artifact:
+        """The model's model-level artifact; ErrorNotFound naming the model or the artifact."""
+        model_id = inputs.identifier(model_id, "model identifier")
         artifact_id = inputs.identifier(artifact_id, "artifact identifier")
-        wanted = inputs.level(level)
-        with self._db.transaction(write=False) as tx:
-            return revisions.history(tx, model_id, version_id, artifact_id, wanted)
+        with self._db.transaction(write=False, single=True) as tx:
+            return artifacts.find(tx, model_id, None, artifact_id)
 
     @retried
-    def restore_artifact(
+    def read_model_artifacts(
+        self, model_id: str, limit: int = 100, offset: int = 0
+    ) -> list[Artifact]:
+        """A page of the model's model-level artifacts, by identifier; ErrorNotFound if the
+        model is missing."""
+        model_id = inputs.identifier(model_id, "model identifier")
+        limit, offset = inputs.page(limit, offset)
+        with self._db.transaction(write=False) as tx:
+            keys = artifacts.model_page_keys(tx, model_id)
+            return artifacts.page_by_keys(tx, keys, limit, offset)
+
+    def iter_model_artifacts(
+        self, model_id: str, *, page_size: int = DEFAULT_PAGE_SIZE
+    ) -> Iterator[Artifact]:
+        """Stream the model's model-level artifacts by identifier, as `iter_artifacts` does
+        (keyset pages, one transaction each); ErrorNotFound if the model is missing."""
+        model_id = inputs.identifier(model_id, "model identifier")
+        page_size = inputs.page_size(page_size)
+        with self._db.transaction(write=False) as tx:
+            keys = artifacts.model_page_keys(tx, model_id)
+        yield from self._keyset_pages(keys, None, page_size)
+
+    @retried
+    def write_model_artifact(
         self,
         model_id: str,
-        version_id: str,
-        artifact_id: str,
+        artifact: Artifact | Mapping[str, Any],
         *,
-        revision: int,
-        level: ArtifactLevel | str | None = None,
+        force: bool = False,
+        parents: bool = False,
+    ) -> Artifact:
+        """Write a model-level artifact (header.level "model") to the model alone.
+
+        ErrorNotFound if the model is missing (unless `parents` creates it).
+        ErrorAlreadyExists if the model has a model-level artifact of that
+        identifier, unless `force` replaces it. Version-level artifacts of the
+        same identifier are left alone (as a write through another version).
+        """
+        model_id = inputs.identifier(model_id, "model identifier")
+        checked = inputs.at_level(artifact, ArtifactLevel.MODEL)
+        with self._db.transaction(write=True) as tx:
+            artifacts.write_model_one(tx, model_id, checked, force=force, create_parents=parents)
+        return checked
+
+    @retried
+    def write_model_artifact_with_header(
+        self,
+        model_id: str,
+        artifact: Artifact | Mapping[str, Any],
+        *,
+        force: bool = False,
+        parents: bool = False,
         user: str | None = None,
     ) -> Artifact:
-        """Write the content of an old revision as the current artifact (a new revision).
-
-        Works after deletion too. The header is the revision's own, unless
-        `user` is given: then it is stamped as by `write_artifact_with_header`.
-        Restoring content equal to the current artifact changes nothing.
-        ErrorNotFound if the revision is missing or a deletion marker.
-        """
-        model_id, version_id = inputs.version_path(model_id, version_id)
-        artifact_id = inputs.identifier(artifact_id, "artifact identifier")
-        revision, wanted = inputs.revision(revision), inputs.level(level)
+        """Stamp the header (timestamp: now, creator: `user`), then `write_model_artifact`."""
+        model_id = inputs.identifier(model_id, "model identifier")
+        stamped = inputs.stamped(inputs.at_level(artifact, ArtifactLevel.MODEL), user)
         with self._db.transaction(write=True) as tx:
-            old = revisions.content_at(tx, model_id, version_id, artifact_id, revision, wanted)
-            restored = old if user is None else inputs.stamped(old, user)
-            artifacts.write_one(
-                tx, model_id, version_id, restored, force=True, create_parents=False
-            )
-            return restored
+            artifacts.write_model_one(tx, model_id, stamped, force=force, create_parents=parents)
+        return stamped
 
-    @retried
-    def purge_history(
+    def write_model_artifacts(
         self,
-        model_id: str | None = None,
-        version_id: str | None = None,
-        older_than: datetime | None = None,
+        model_id: str,
+        artifacts: Iterable[Artifact | Mapping[str, Any]],
+        *,
+        force: bool = False,
+        parents: bool = False,
     ) -> int:
-        """Delete recorded revisions (all, a model's, or a version's; optionally only
-        those recorded before `older_than`) and return how many. The current
-        revision of every existing artifact is kept. The one call that destroys history.
-        ErrorNotFound if the model or version is missing.
-        """
-        if version_id is not None and model_id is None:
-            raise ErrorInvalidInput("purge_history: a version_id needs its model_id")
-        cutoff = inputs.utc(older_than) if older_than is not None else None
-        if version_id is not None:
-            model_id, version_id = inputs.version_path(model_id, version_id)
-        elif model_id is not None:
-            model_id = inputs.identifier(model_id, "model identifier")
-        with self._db.transaction(write=True) as tx:
-            return revisions.purge(tx, model_id, version_id, cutoff)
+        """`write_artifacts` for model-level artifacts written to the model alone."""
+        model_id = inputs.identifier(model_id, "model identifier")
+        batch = inputs.batch(artifacts, force, model_id, None)
+        return self._write_batch(model_id, None, batch, force, parents) if batch else 0
 
     @retried
-    def verify(self) -> list[DigestMismatch]:
-        """Recompute every stored body's digest; return the artifacts and revisions that differ.
-
-        An empty list means every current artifact and every recorded revision
-        still holds the body it was written with.
-        """
-        with self._db.transaction(write=False) as tx:
-            return list(revisions.digest_mismatches(tx))
+    def delete_model_artifact(self, model_id: str, artifact_id: str) -> Artifact:
+        """Delete the model's model-level artifact and return it; ErrorNotFound naming the
+        model or the artifact."""
+        model_id = inputs.identifier(model_id, "model identifier")
+        artifact_id = inputs.identifier(artifact_id, "artifact identifier")
+        with self._db.transaction(write=True) as tx:
+            return artifacts.delete(tx, model_id, None, artifact_id)

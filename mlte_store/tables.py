@@ -144,6 +144,8 @@ class ArtifactRow(_OwnedByModelOrVersion, Base):
     #: The revision this content is (see ArtifactRevisionRow) and its body's digest.
     revision: Mapped[int] = mapped_column(Integer)
     digest: Mapped[str] = mapped_column(String(DIGEST_LENGTH))
+    #: The Unicode version whose tables folded `search` (`casefold.UNICODE_VERSION`).
+    folded_with: Mapped[str] = mapped_column(String(16))
 
     __table_args__ = (
         CheckConstraint("(model_id IS NULL) <> (version_id IS NULL)", name="one_owner"),
@@ -155,6 +157,8 @@ class ArtifactRow(_OwnedByModelOrVersion, Base):
         # identifier) and the foreign keys' ON DELETE CASCADE.
         *unique_per_owner("mlte_artifact"),
         Index(None, "type"),
+        # min()/max() of it tell in two probes whether every document has one version.
+        Index(None, "folded_with"),
     )
 
 

@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Literal
 
+from mlte_store import inputs
 from mlte_store.errors import (
     ErrorAlreadyExists,
     ErrorDatabase,
@@ -37,7 +38,7 @@ from mlte_store.folder_store import (
     read_folder,
     write_folder,
 )
-from mlte_store.models import Artifact, ArtifactLevel
+from mlte_store.models import Artifact, ArtifactLevel, shown
 from mlte_store.records import (
     Problem,
     Progress,
@@ -80,38 +81,56 @@ __all__ = [
 #: Artifacts written per `write_artifacts` call (one transaction) by a load.
 DEFAULT_BATCH_SIZE = 500
 
+#: Largest batch a load accepts.
+MAX_BATCH_SIZE = 100_000
+
 
 # -- reading a repository -------------------------------------------------------------
 
 
-def read_store(repo: ArtifactRepository, summary: Summary | None = None) -> Iterator[Record]:
-    """Stream a whole store: per model, the model, its versions, its model-level
-    artifacts, then each version's own artifacts.
+def read_store(
+    repo: ArtifactRepository, summary: Summary | None = None, *, history: bool = False
+) -> Iterator[Record]:
+    """Stream a whole store: per model, the model, its versions, each version's own
+    artifacts, then its model-level artifacts (read from the model alone, so a
+    model without versions keeps them). Version-level artifacts come first so
+    that a loader writing them sees no model-level artifact of the same
+    identifier yet: a version's artifact that shadows a model-level one is
+    copied too. `summary` is unused (kept for readers that report warnings).
 
-    A model without versions is yielded alone: its model-level artifacts (if
-    any remain after its versions were deleted) cannot be reached through a
-    version, so a warning is added to `summary`.
+    With `history`, each owner's (each version's, then the model's) recorded
+    revisions come first, then its current artifacts with their revision numbers.
     """
     for model_id in repo.list_models():
         versions = repo.list_versions(model_id)
         yield Record("model", model_id, source=f"model {model_id!r}")
         for version_id in versions:
             yield Record("version", model_id, version_id, source=f"version {version_id!r}")
-        if not versions:
-            if summary is not None:
-                summary.warnings.append(
-                    f"model {model_id!r} has no versions: model-level artifacts it may "
-                    "still hold cannot be read through a version and were not transferred"
-                )
-            continue
-        for artifact in repo.iter_artifacts(model_id, versions[0], level=ArtifactLevel.MODEL):
-            yield _artifact_record(model_id, None, artifact)
-        for version_id in versions:
-            for artifact in repo.iter_artifacts(model_id, version_id, level=ArtifactLevel.VERSION):
-                yield _artifact_record(model_id, version_id, artifact)
+        owners: list[str | None] = [*versions, None]
+        for owner in owners:
+            if history:
+                yield from _recorded(repo, model_id, owner)
+            elif owner is None:
+                for artifact in repo.iter_model_artifacts(model_id):
+                    yield _artifact_record(model_id, None, artifact)
+            else:
+                for artifact in repo.iter_artifacts(model_id, owner, level=ArtifactLevel.VERSION):
+                    yield _artifact_record(model_id, owner, artifact)
 
 
-def _artifact_record(model_id: str, version_id: str | None, artifact: Artifact) -> Record:
+def _recorded(repo: ArtifactRepository, model_id: str, version_id: str | None) -> Iterator[Record]:
+    """An owner's recorded revisions, then its current artifacts with their numbers."""
+    where = model_id if version_id is None else f"{model_id}/{version_id}"
+    for entry in repo.iter_revisions(model_id, version_id):
+        source = f"revision {entry.revision} of {entry.header.identifier!r} of {where!r}"
+        yield Record("revision", model_id, version_id, source=source, entry=entry)
+    for artifact, number in repo.iter_current(model_id, version_id):
+        yield _artifact_record(model_id, version_id, artifact, number)
+
+
+def _artifact_record(
+    model_id: str, version_id: str | None, artifact: Artifact, revision: int | None = None
+) -> Record:
     where = f"{model_id}/{version_id}" if version_id is not None else model_id
     return Record(
         "artifact",
@@ -119,6 +138,7 @@ def _artifact_record(model_id: str, version_id: str | None, artifact: Artifact) 
         version_id,
         artifact,
         source=f"artifact {artifact.header.identifier!r} of {where!r}",
+        revision=revision,
     )
 
 
@@ -126,7 +146,12 @@ def _artifact_record(model_id: str, version_id: str | None, artifact: Artifact) 
 
 
 class _Loader:
-    """Writes a record stream into a repository in batches of one model/version/level."""
+    """Writes a record stream into a repository in batches of one model/version/level.
+
+    Artifacts that carry a revision number, and recorded revisions, are written
+    as recorded (`write_recorded`) when `history` is on; otherwise revisions
+    are dropped and artifacts written as new ones.
+    """
 
     def __init__(
         self,
@@ -136,12 +161,13 @@ class _Loader:
         force: bool,
         batch_size: int,
         progress: Progress | None,
+        history: bool,
     ) -> None:
         self.repo, self.summary = repo, summary
         self.force, self.batch_size, self.progress = force, batch_size, progress
-        self.first_version: dict[str, str] = {}
-        self.key: tuple[str, str] | None = None
-        self.batch: list[tuple[Artifact, str]] = []
+        self.history = history
+        self.key: tuple[str, str | None, bool] | None = None
+        self.batch: list[Record] = []
         self.handled = 0
 
     def add(self, record: Record) -> None:
@@ -154,14 +180,12 @@ class _Loader:
         elif record.kind == "version":
             self.flush()
             assert record.version is not None
-            self.first_version.setdefault(record.model, record.version)
             version = record.version
             self._create(
                 lambda: self.repo.create_version(record.model, version), "versions", record
             )
-        else:
-            assert record.artifact is not None
-            self._add_artifact(record)
+        elif record.kind == "artifact" or self.history:
+            self._queue(record)
 
     def _create(
         self, create: Callable[[], object], counter: Literal["models", "versions"], record: Record
@@ -176,67 +200,61 @@ class _Loader:
             return
         setattr(self.summary, counter, getattr(self.summary, counter) + 1)
 
-    def _add_artifact(self, record: Record) -> None:
-        assert record.artifact is not None
-        version = record.version
-        if version is None:  # a model-level artifact is written through any version
-            version = self.first_version.get(record.model) or self._any_version(record.model)
-            if version is None:
-                self.summary.refused.append(
-                    Problem(
-                        record.source,
-                        f"model {record.model!r} has no version to write a model-level "
-                        "artifact through",
-                    )
-                )
-                self._advance(1)
-                return
-        key = (record.model, version)
+    def _queue(self, record: Record) -> None:
+        """Queue the item in the batch of its model/version (model-level: the model's)."""
+        recorded = self.history and (record.kind == "revision" or record.revision is not None)
+        key = (record.model, record.version, recorded)
         if key != self.key or len(self.batch) >= self.batch_size:
             self.flush()
             self.key = key
-        self.batch.append((record.artifact, record.source))
-
-    def _any_version(self, model_id: str) -> str | None:
-        try:
-            versions = self.repo.list_versions(model_id)
-        except ErrorNotFound:
-            return None
-        if versions:
-            self.first_version[model_id] = versions[0]
-            return versions[0]
-        return None
+        self.batch.append(record)
 
     def flush(self) -> None:
-        """Write the pending batch; if it fails, write its artifacts one by one."""
+        """Write the pending batch; if it fails, write its items one by one."""
         if not self.batch or self.key is None:
             return
-        (model_id, version_id), batch = self.key, self.batch
+        key, batch = self.key, self.batch
         self.batch = []
         try:
-            written = self.repo.write_artifacts(
-                model_id, version_id, [a for a, _ in batch], force=self.force
-            )
-            self.summary.artifacts += written
-            self.summary.skipped += len(batch) - written  # same identifier twice, with force
+            self._write(key, batch)
         except (ErrorDatabase, ErrorSchema):
             raise
         except ErrorStore:
-            for artifact, source in batch:
-                self._write_one(model_id, version_id, artifact, source)
+            for record in batch:
+                self._write_one(key, record)
         self._advance(len(batch))
 
-    def _write_one(self, model_id: str, version_id: str, artifact: Artifact, source: str) -> None:
+    def _write(self, key: tuple[str, str | None, bool], batch: list[Record]) -> None:
+        """Write a batch in one transaction and count it."""
+        model_id, version_id, recorded = key
+        if recorded:
+            entries = [r.entry for r in batch if r.entry is not None]
+            current = [(r.artifact, r.revision or 0) for r in batch if r.artifact is not None]
+            revisions, written = self.repo.write_recorded(
+                model_id, version_id, entries, current, force=self.force
+            )
+            self.summary.revisions += revisions
+            self.summary.skipped += len(current) - written
+        else:
+            artifacts = [r.artifact for r in batch if r.artifact is not None]
+            if version_id is None:
+                written = self.repo.write_model_artifacts(model_id, artifacts, force=self.force)
+            else:
+                written = self.repo.write_artifacts(
+                    model_id, version_id, artifacts, force=self.force
+                )
+            self.summary.skipped += len(batch) - written  # same identifier twice, with force
+        self.summary.artifacts += written
+
+    def _write_one(self, key: tuple[str, str | None, bool], record: Record) -> None:
         try:
-            self.repo.write_artifact(model_id, version_id, artifact, force=self.force)
+            self._write(key, [record])
         except ErrorAlreadyExists:
             self.summary.skipped += 1
         except (ErrorDatabase, ErrorSchema):
             raise
         except ErrorStore as exc:
-            self.summary.refused.append(Problem(source, str(exc)))
-        else:
-            self.summary.artifacts += 1
+            self.summary.refused.append(Problem(record.source, str(exc)))
 
     def _advance(self, count: int) -> None:
         self.handled += count
@@ -252,6 +270,7 @@ def load_records(
     batch_size: int = DEFAULT_BATCH_SIZE,
     progress: Progress | None = None,
     summary: Summary | None = None,
+    history: bool = True,
 ) -> Summary:
     """Write a record stream into a repository; return what was written, skipped, refused.
 
@@ -259,11 +278,15 @@ def load_records(
     `write_artifacts`, `batch_size` per transaction; a batch that fails is
     retried artifact by artifact, so one bad or existing artifact costs only
     itself. Existing artifacts are skipped unless `force` replaces them.
+    With `history`, the stream's recorded revisions and current revision
+    numbers are written as recorded (`write_recorded`); without, revisions
+    are dropped and each artifact gets a fresh revision 1.
     """
-    if batch_size < 1:
-        raise ErrorInvalidInput(f"batch_size must be at least 1, got {batch_size}")
+    inputs.integer("batch_size", batch_size, 1, MAX_BATCH_SIZE)
     summary = summary if summary is not None else Summary()
-    loader = _Loader(repo, summary, force=force, batch_size=batch_size, progress=progress)
+    loader = _Loader(
+        repo, summary, force=force, batch_size=batch_size, progress=progress, history=history
+    )
     for record in records:
         loader.add(record)
     loader.flush()
@@ -301,11 +324,18 @@ def export_folder(
     )
 
 
-def dump(repo: ArtifactRepository, path: Path, *, progress: Progress | None = None) -> Summary:
-    """Write the whole store to a JSON-lines file."""
+def dump(
+    repo: ArtifactRepository,
+    path: Path,
+    *,
+    progress: Progress | None = None,
+    history: bool = False,
+) -> Summary:
+    """Write the whole store to a JSON-lines file (with `history`, every recorded revision)."""
     summary = Summary()
+    records = read_store(repo, summary, history=history)
     with path.open("w", encoding="utf-8") as file:
-        return write_jsonl(file, read_store(repo, summary), progress=progress, summary=summary)
+        return write_jsonl(file, records, progress=progress, summary=summary)
 
 
 def load(
@@ -315,8 +345,10 @@ def load(
     force: bool = False,
     batch_size: int = DEFAULT_BATCH_SIZE,
     progress: Progress | None = None,
+    history: bool = True,
 ) -> Summary:
-    """Load a JSON-lines dump into a repository."""
+    """Load a JSON-lines dump into a repository (the history it holds too, unless not
+    `history`)."""
     with path.open(encoding="utf-8") as file:
         try:
             return load_records(
@@ -325,9 +357,12 @@ def load(
                 force=force,
                 batch_size=batch_size,
                 progress=progress,
+                history=history,
             )
         except UnicodeDecodeError as exc:
-            raise ErrorInvalidInput(f"{path} is not UTF-8 text: {exc}") from exc
+            raise ErrorInvalidInput(
+                f"dump file must be UTF-8 text, got {shown(str(path))}"
+            ) from exc
 
 
 def copy(
@@ -337,14 +372,17 @@ def copy(
     force: bool = False,
     batch_size: int = DEFAULT_BATCH_SIZE,
     progress: Progress | None = None,
+    history: bool = True,
 ) -> Summary:
-    """Copy every model, version and artifact of one store into another, streaming."""
+    """Copy every model, version and artifact of one store into another, streaming; with
+    `history` (the default) every recorded revision too, with the same numbers."""
     summary = Summary()
     return load_records(
         target,
-        read_store(source, summary),
+        read_store(source, summary, history=history),
         force=force,
         batch_size=batch_size,
         progress=progress,
         summary=summary,
+        history=history,
     )

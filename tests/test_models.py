@@ -116,7 +116,7 @@ def test_deep_nesting_is_refused_with_a_clear_message() -> None:
     nested: object = "leaf"
     for _ in range(MAX_BODY_DEPTH + 5):
         nested = [nested]
-    with pytest.raises(ValueError, match="nested deeper"):
+    with pytest.raises(ValueError, match="nested at most"):
         make_artifact("a", deep=nested)
     shallow: object = "leaf"
     for _ in range(MAX_BODY_DEPTH - 2):

@@ -176,8 +176,8 @@ def uncommitted_model_artifact(url: str, model_pk: int, identifier: str) -> Iter
         with blocker.cursor() as cursor:
             cursor.execute(
                 "INSERT INTO mlte_artifact "
-                "(model_id, identifier, type, body, search, revision, digest) "
-                "VALUES (%s, %s, 'evidence', '{}', '{}', 1, '')",
+                "(model_id, identifier, type, body, search, revision, digest, folded_with) "
+                "VALUES (%s, %s, 'evidence', '{}', '{}', 1, '', '15.0.0')",
                 (model_pk, identifier),
             )
             cursor.execute("SELECT pg_backend_pid()")

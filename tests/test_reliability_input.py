@@ -168,9 +168,9 @@ BAD_ARTIFACTS: list[tuple[str, Any, str]] = [
     ("100,000 levels", {"artifact_type": "evidence", "v": nested(100_000)}, "nested"),
     ("NaN", {"artifact_type": "evidence", "v": math.nan}, "nan"),
     ("Infinity", {"artifact_type": "evidence", "v": [-math.inf]}, "inf"),
-    ("a set", {"artifact_type": "evidence", "v": {1, 2}}, "not JSON"),
-    ("bytes", {"artifact_type": "evidence", "v": b"x"}, "not JSON"),
-    ("a Decimal", {"artifact_type": "evidence", "v": Decimal("1.5")}, "not JSON"),
+    ("a set", {"artifact_type": "evidence", "v": {1, 2}}, "must be JSON"),
+    ("bytes", {"artifact_type": "evidence", "v": b"x"}, "must be JSON"),
+    ("a Decimal", {"artifact_type": "evidence", "v": Decimal("1.5")}, "must be JSON"),
     ("a non-text key", {"artifact_type": "evidence", 1: "x"}, "key"),
     ("a list body", ["artifact_type", "evidence"], "dict"),
     ("a text body", "evidence", "dict"),
@@ -231,7 +231,8 @@ def test_bodies_at_the_depth_limit_round_trip(repo: ArtifactRepository) -> None:
         repo.write_artifact("m", "v", {"header": header, "body": body}, parents=True)
         assert repo.read_artifact("m", "v", kind).body == body
         body["v"] = nested(MAX_BODY_DEPTH, kind)
-        with pytest.raises(ErrorInvalidInput, match=f"deeper than {MAX_BODY_DEPTH}"):
+        too_deep = f"nested at most {MAX_BODY_DEPTH} levels deep, got {MAX_BODY_DEPTH + 1}"
+        with pytest.raises(ErrorInvalidInput, match=too_deep):
             repo.write_artifact("m", "v", {"header": header, "body": body}, force=True)
     assert count_rows(repo, ArtifactRow) == 2
     assert repo.read_artifact("m", "v", "dict").body["v"] == nested(MAX_BODY_DEPTH - 1)

@@ -27,7 +27,7 @@ from mlte_store import (
     UserStore,
     migrate,
 )
-from mlte_store.casefold import search_document
+from mlte_store.casefold import UNICODE_VERSION, search_document
 from mlte_store.engine import create_engine
 from mlte_store.models import body_digest
 from mlte_store.tables import VERSION_TABLE
@@ -113,6 +113,7 @@ def fill_through_tables(url: str) -> None:
                     "digest": body_digest(item.json["body"]),
                     "deleted": False,
                     "recorded_at": RECORDED_AT,
+                    "folded_with": UNICODE_VERSION,
                 }
                 for table in (artifact, revisions):
                     if table is not None:

@@ -2,15 +2,24 @@
 
 This module is the one place where commands are wired: each command is a
 plain function in a module of this package (`db`, `models`, `artifacts`,
-`history`, `transfer`, `server`, `demo`), registered below under its name. Shared
-arguments, options and the exit codes are defined once, in `common`.
+`model_artifacts`, `history`, `transfer`, `server`, `demo`), registered below under
+its name. Shared arguments, options and the exit codes are defined once, in `common`.
 """
 
 from __future__ import annotations
 
 import typer
 
-from mlte_store.cli import artifacts, db, demo, history, models, server, transfer
+from mlte_store.cli import (
+    artifacts,
+    db,
+    demo,
+    history,
+    model_artifacts,
+    models,
+    server,
+    transfer,
+)
 from mlte_store.cli.common import EXIT_CODES, reported
 
 __all__ = ["EXIT_CODES", "app", "main", "reported"]
@@ -24,6 +33,10 @@ versions_app = typer.Typer(
 artifacts_app = typer.Typer(
     help="List, read, write, remove and search artifacts.", no_args_is_help=True
 )
+model_artifacts_app = typer.Typer(
+    help="List, read, write and remove a model's own (model-level) artifacts, by model only.",
+    no_args_is_help=True,
+)
 history_app = typer.Typer(help="Revision history retention.", no_args_is_help=True)
 users_app = typer.Typer(help="Users of the HTTP server and their grants.", no_args_is_help=True)
 
@@ -31,6 +44,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(models_app, name="models")
 app.add_typer(versions_app, name="versions")
 app.add_typer(artifacts_app, name="artifacts")
+app.add_typer(model_artifacts_app, name="model-artifacts")
 
 db_app.command("upgrade")(db.db_upgrade)
 db_app.command("downgrade")(db.db_downgrade)
@@ -52,6 +66,11 @@ artifacts_app.command("search")(artifacts.artifacts_search)
 artifacts_app.command("history")(history.artifacts_history)
 artifacts_app.command("restore")(history.artifacts_restore)
 
+model_artifacts_app.command("ls")(model_artifacts.model_artifacts_ls)
+model_artifacts_app.command("get")(model_artifacts.model_artifacts_get)
+model_artifacts_app.command("put")(model_artifacts.model_artifacts_put)
+model_artifacts_app.command("rm")(model_artifacts.model_artifacts_rm)
+
 app.command("import-folder")(transfer.import_folder)
 app.command("export-folder")(transfer.export_folder)
 app.command("dump")(transfer.dump)
@@ -61,6 +80,7 @@ app.command("copy")(transfer.copy)
 app.add_typer(history_app, name="history")
 history_app.command("purge")(history.history_purge)
 app.command("verify")(history.verify)
+app.command("reindex")(history.reindex)
 
 app.command("serve")(server.serve)
 app.add_typer(users_app, name="users")

@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from pydantic import ValidationError
 
+from mlte_store import inputs
 from mlte_store.cli.common import (
     DEFAULT_URL,
     ArtifactArg,
@@ -25,9 +25,10 @@ from mlte_store.cli.common import (
     fail,
     open_store,
     print_json,
+    reported,
 )
 from mlte_store.inputs import MAX_PAGE_SIZE
-from mlte_store.models import Artifact, ArtifactType
+from mlte_store.models import Artifact, ArtifactType, shown
 from mlte_store.query import (
     AllFilter,
     AndFilter,
@@ -54,6 +55,14 @@ def print_artifacts(artifacts: list[Artifact], as_json: bool, title: str) -> Non
     console.print(artifact_table(title, artifacts))
 
 
+def print_artifact(artifact: Artifact, as_json: bool) -> None:
+    """One artifact's JSON: plain with `--json`, highlighted otherwise."""
+    if as_json:
+        print_json(artifact.to_json())
+    else:
+        console.print_json(data=artifact.to_json())
+
+
 def read_json_argument(value: str, what: str) -> Any:
     """JSON from a file path, `-` (stdin), or (for text starting with `{`) the text itself."""
     try:
@@ -64,10 +73,14 @@ def read_json_argument(value: str, what: str) -> Any:
         else:
             text = Path(value).read_text(encoding="utf-8")
         return json.loads(text)
-    except (OSError, UnicodeDecodeError) as exc:
-        raise fail(f"cannot read {what} {value!r}: {exc}") from exc
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise fail(f"{what} must be a readable file or -, got {shown(value)} ({reason})") from exc
+    except UnicodeDecodeError as exc:
+        raise fail(f"{what} must be UTF-8 text, got {shown(value)}") from exc
     except json.JSONDecodeError as exc:
-        raise fail(f"{what} {value!r} is not JSON: {exc}") from exc
+        where = f"line {exc.lineno} column {exc.colno}"
+        raise fail(f"{what} must be JSON, got {shown(value)} ({exc.msg} at {where})") from exc
 
 
 def artifacts_ls(
@@ -95,11 +108,7 @@ def artifacts_get(
 ) -> None:
     """Print an artifact's JSON (the version's own, else the model-level one)."""
     with open_store(url) as repo:
-        found = repo.read_artifact(model, version, artifact)
-    if as_json:
-        print_json(found.to_json())
-    else:
-        console.print_json(data=found.to_json())
+        print_artifact(repo.read_artifact(model, version, artifact), as_json)
 
 
 def artifacts_put(
@@ -150,7 +159,7 @@ def _path_and_text(value: str, option: str) -> tuple[str, str]:
     path, sep, text = value.partition("~")
     if not sep or not path:
         raise fail(
-            f"{option} takes PATH~TEXT (for example body.system.task~flowers), got {value!r}"
+            f"{option} must be PATH~TEXT (e.g. body.system.task~flowers), got {shown(value)}"
         )
     return path, text
 
@@ -171,10 +180,8 @@ def build_query(
         value = read_json_argument(query, "query")
         if isinstance(value, dict) and "filter" not in value:
             value = {"filter": value}  # a bare filter
-        try:
-            filters.append(Query.model_validate(value).filter)
-        except ValidationError as exc:
-            raise fail(f"invalid query: {exc}") from exc
+        with reported():
+            filters.append(inputs.query(value).filter)
     if types:
         by_type: list[Filter] = [TypeFilter(item_type=t) for t in types]
         filters.append(by_type[0] if len(by_type) == 1 else OrFilter(filters=by_type))

@@ -1,7 +1,8 @@
-"""`mlte-store` commands for revision history: artifacts history/restore, history purge, verify.
+"""`mlte-store` commands for history and upkeep: artifacts history/restore, history purge,
+verify, reindex.
 
-`artifacts history`, `artifacts restore`, `history purge` and `verify`, each a
-thin call into ArtifactRepository; `mlte_store.cli` registers them.
+`artifacts history`, `artifacts restore`, `history purge`, `verify` and
+`reindex`, each a thin call into ArtifactRepository; `mlte_store.cli` registers them.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from mlte_store import casefold
 from mlte_store.cli.common import (
     DEFAULT_URL,
     EXIT_MISMATCH,
@@ -113,6 +115,22 @@ def verify(url: UrlOption = DEFAULT_URL, as_json: JsonOption = False) -> None:
         console.print(_mismatch_table(problems))
     if problems:
         raise fail(f"{len(problems)} bodies no longer match their digest", EXIT_MISMATCH)
+
+
+def reindex(
+    batch_size: Annotated[
+        int, typer.Option(help="Search documents folded per transaction.", min=1)
+    ] = 500,
+    url: UrlOption = DEFAULT_URL,
+) -> None:
+    """Fold search documents again with this Python's Unicode tables where another
+    version folded them (resumable, safe alongside writers)."""
+    with open_store(url) as store:
+        done = store.reindex(batch_size=batch_size)
+    console.print(
+        f"{done} search documents folded again with Unicode {casefold.UNICODE_VERSION}",
+        highlight=False,
+    )
 
 
 def _mismatch_table(problems: list[DigestMismatch]) -> Table:

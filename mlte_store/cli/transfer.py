@@ -33,6 +33,13 @@ from mlte_store.transfer import Summary
 
 ForceOption = Annotated[bool, typer.Option(help="Overwrite artifacts that exist already.")]
 BatchOption = Annotated[int, typer.Option(help="Artifacts written per transaction.", min=1)]
+HistoryOption = Annotated[
+    bool,
+    typer.Option(
+        "--history/--no-history",
+        help="Carry every recorded revision (numbers, digests, times), not only current artifacts.",
+    ),
+]
 
 
 def report(summary: Summary, action: str, as_json: bool) -> None:
@@ -42,7 +49,8 @@ def report(summary: Summary, action: str, as_json: bool) -> None:
     else:
         console.print(
             f"{action}: {summary.models} models, {summary.versions} versions, "
-            f"{summary.artifacts} artifacts; {summary.skipped} skipped (exist already), "
+            f"{summary.artifacts} artifacts, {summary.revisions} revisions; "
+            f"{summary.skipped} skipped (exist already), "
             f"{len(summary.refused)} refused",
             highlight=False,
             soft_wrap=True,
@@ -99,26 +107,30 @@ def export_folder(
 
 def dump(
     file: Annotated[Path, typer.Argument(help="JSON-lines file to write.")],
+    history: HistoryOption = False,
     url: UrlOption = DEFAULT_URL,
     as_json: JsonOption = False,
 ) -> None:
     """Write the whole store (models, versions, artifacts) to a JSON-lines file."""
     with open_store(url) as repo:
-        _run("dumped", lambda p: transfer.dump(repo, file, progress=p), as_json)
+        _run("dumped", lambda p: transfer.dump(repo, file, progress=p, history=history), as_json)
 
 
 def load(
     file: Annotated[Path, typer.Argument(help="JSON-lines file written by dump.")],
     force: ForceOption = False,
     batch_size: BatchOption = transfer.DEFAULT_BATCH_SIZE,
+    history: HistoryOption = True,
     url: UrlOption = DEFAULT_URL,
     as_json: JsonOption = False,
 ) -> None:
-    """Load a JSON-lines dump into the store."""
+    """Load a JSON-lines dump into the store (with the history it holds, unless --no-history)."""
     with open_store(url) as repo:
         _run(
             "loaded",
-            lambda p: transfer.load(repo, file, force=force, batch_size=batch_size, progress=p),
+            lambda p: transfer.load(
+                repo, file, force=force, batch_size=batch_size, progress=p, history=history
+            ),
             as_json,
         )
 
@@ -135,9 +147,11 @@ def copy(
     ],
     force: ForceOption = False,
     batch_size: BatchOption = transfer.DEFAULT_BATCH_SIZE,
+    history: HistoryOption = True,
     as_json: JsonOption = False,
 ) -> None:
-    """Copy every model, version and artifact of one store into another, streaming.
+    """Copy every model, version and artifact of one store into another, streaming
+    (with every recorded revision, unless --no-history).
 
     Both schemas must be at the head (`mlte-store db upgrade --url URL` first).
     """
@@ -145,7 +159,7 @@ def copy(
         _run(
             "copied",
             lambda p: transfer.copy(
-                origin, destination, force=force, batch_size=batch_size, progress=p
+                origin, destination, force=force, batch_size=batch_size, progress=p, history=history
             ),
             as_json,
         )

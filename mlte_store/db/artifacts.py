@@ -127,7 +127,7 @@ def _replace(tx: Tx, owner: Owner, params: dict[str, Any]) -> None:
 def write_batch(
     tx: Tx,
     model_id: str,
-    version_id: str,
+    version_id: str | None,
     batch: Mapping[str, Artifact],
     *,
     force: bool,
@@ -137,11 +137,17 @@ def write_batch(
 
     Without `force`, ErrorAlreadyExists if any identifier is visible; with
     it, the visible artifacts are deleted first. Rows and revisions are then
-    inserted in chunks, numbered by `revisions.number_batch`.
+    inserted in chunks, numbered by `revisions.number_batch`. With
+    `version_id` None the batch is model-level artifacts written to the model
+    alone (only its model-level artifacts are visible).
     """
-    model_pk, version_pk = parents.lock(
-        tx, model_id, version_id, ArtifactLevel.MODEL, create=create_parents
-    )
+    if version_id is None:
+        model_pk = parents.lock_model(tx, model_id, create=create_parents)
+        version_pk = _NO_ROW
+    else:
+        model_pk, version_pk = parents.lock(
+            tx, model_id, version_id, ArtifactLevel.MODEL, create=create_parents
+        )
     connection = tx.connection
     identifiers = list(batch)
     replaced: list[Sequence[Any]] = []
@@ -173,6 +179,25 @@ def write_batch(
     return len(batch)
 
 
+def write_model_one(
+    tx: Tx, model_id: str, checked: Artifact, *, force: bool, create_parents: bool
+) -> None:
+    """Write one valid model-level artifact to the model alone, with or without versions.
+
+    Only the model's model-level artifact of that identifier conflicts (no
+    version is involved); `force` replaces it. Locks the model as a
+    model-level write through a version does.
+    """
+    model_pk = parents.lock_model(tx, model_id, create=create_parents)
+    owner = Owner(ArtifactLevel.MODEL, model_pk)
+    params = value_params(artifact_values(checked))
+    params.update(statements.keys(model_pk, _NO_ROW))
+    if force:
+        _replace(tx, owner, params)
+    else:
+        _insert_new(tx, owner, params, describe(model_id, None, checked.header.identifier))
+
+
 def _chunks(items: Sequence[_T], size: int) -> Iterator[Sequence[_T]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
@@ -181,11 +206,12 @@ def _chunks(items: Sequence[_T], size: int) -> Iterator[Sequence[_T]]:
 # -- reading -----------------------------------------------------------------------------
 
 
-def find(tx: Tx, model_id: str, version_id: str, artifact_id: str) -> Artifact:
-    """The version-level artifact, else the model-level one; ErrorNotFound naming what
-    is missing."""
+def find(tx: Tx, model_id: str, version_id: str | None, artifact_id: str) -> Artifact:
+    """The version-level artifact, else the model-level one (`version_id` None: the
+    model-level one of the model alone); ErrorNotFound naming what is missing."""
     row = tx.connection.execute(
-        statements.find_visible(), statements.lookup(model_id, version_id, artifact_id)
+        statements.find_visible(version_id is None),
+        statements.lookup(model_id, version_id, artifact_id),
     ).first()
     if row is None:
         parents.raise_missing(tx, model_id, version_id, artifact_id)
@@ -264,10 +290,22 @@ def count(tx: Tx, model_id: str, version_id: str, filter: Filter) -> int:
     return found
 
 
-def delete(tx: Tx, model_id: str, version_id: str, artifact_id: str) -> Artifact:
+def model_page_keys(tx: Tx, model_id: str) -> dict[str, int]:
+    """The `keyset_page` / `page_by_keys` keys of the model's model-level artifacts alone;
+    ErrorNotFound if the model is missing."""
+    return statements.keys(parents.model_key(tx, model_id), _NO_ROW)
+
+
+def page_by_keys(tx: Tx, keys: Mapping[str, int], limit: int, offset: int) -> list[Artifact]:
+    """A page (limit, offset) of the artifacts `keys` (from `page_keys`) name, in order."""
+    return [to_artifact(row) for row in _page_rows(tx, keys, None, limit, offset)]
+
+
+def delete(tx: Tx, model_id: str, version_id: str | None, artifact_id: str) -> Artifact:
     """Delete the artifact `find` would return (recording a deletion marker); return it."""
     row = tx.connection.execute(
-        statements.delete_visible(), statements.lookup(model_id, version_id, artifact_id)
+        statements.delete_visible(version_id is None),
+        statements.lookup(model_id, version_id, artifact_id),
     ).first()
     if row is None:
         parents.raise_missing(tx, model_id, version_id, artifact_id)

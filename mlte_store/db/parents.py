@@ -93,9 +93,13 @@ def _checked(row: Sequence[Any] | None, model_id: str, version_id: str) -> tuple
     return int(model_pk), int(version_pk)
 
 
-def raise_missing(tx: Tx, model_id: str, version_id: str, artifact_id: str) -> NoReturn:
-    """ErrorNotFound for an artifact not found: naming the model, the version or the artifact."""
-    version_keys(tx, model_id, version_id)
+def raise_missing(tx: Tx, model_id: str, version_id: str | None, artifact_id: str) -> NoReturn:
+    """ErrorNotFound for an artifact not found: naming the model, the version or the artifact
+    (`version_id` None: a model-level artifact looked up by model only)."""
+    if version_id is None:
+        model_key(tx, model_id)
+    else:
+        version_keys(tx, model_id, version_id)
     raise ErrorNotFound(f"{describe(model_id, version_id, artifact_id)} not found")
 
 
@@ -127,6 +131,23 @@ def lock(
     # Missing (or, with `create`, deleted again and again): say which one.
     version_keys(tx, model_id, version_id)
     raise ErrorDatabase(f"{describe(model_id, version_id)} kept being deleted while it was created")
+
+
+def lock_model(tx: Tx, model_id: str, *, create: bool = False) -> int:
+    """The model's pk, locked as `lock` locks it for a model-level write (PostgreSQL
+    FOR NO KEY UPDATE); with `create` the model is created if missing.
+
+    ErrorNotFound if it is missing (without `create`).
+    """
+    statement = statements.model_key(model_id, tx.dialect, lock=ArtifactLevel.MODEL)
+    for _ in range(CREATE_ATTEMPTS):
+        pk = tx.connection.execute(statement).scalar_one_or_none()
+        if pk is not None:
+            return int(pk)
+        if not create:
+            raise ErrorNotFound(f"{describe(model_id)} not found")
+        tx.connection.execute(statements.insert_model_if_missing(tx.dialect, model_id))
+    raise ErrorDatabase(f"{describe(model_id)} kept being deleted while it was created")
 
 
 def create_missing(tx: Tx, model_id: str, version_id: str, level: ArtifactLevel) -> None:

@@ -33,11 +33,14 @@ from sqlalchemy import (
     true,
     update,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 
 from mlte_store.db.rows import (
+    ARTIFACT_COLUMNS,
     HEADER_COLUMNS,
     REVISION_COLUMNS,
     REVISION_INSERT_COLUMNS,
+    VALUES,
     Owner,
     verify_columns,
 )
@@ -54,6 +57,13 @@ _MODEL = ArtifactLevel.MODEL
 
 
 # -- revisions ---------------------------------------------------------------------------
+
+
+def dialect_insert(dialect: str, table: Table = _artifact) -> Any:
+    """INSERT with the dialect's ON CONFLICT support (PostgreSQL or SQLite)."""
+    if dialect == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)
 
 
 def next_revision(level: ArtifactLevel, owner: Any, identifier: Any) -> ScalarSelect[Any]:
@@ -180,6 +190,67 @@ def has_identifier(owner: Owner, identifier: str) -> Select[Any]:
             exists().where(owner.condition(_artifact), _artifact.c.identifier == identifier),
         )
     )
+
+
+# -- recorded history, moved between stores (cold) ---------------------------------------
+
+
+def recorded_page(owner: Owner, after: tuple[str, int] | None, size: int) -> Select[Any]:
+    """REVISION_COLUMNS of an owner's revisions after (identifier, revision), in that order."""
+    statement = select(*REVISION_COLUMNS).where(owner.condition(_revision))
+    if after is not None:
+        identifier, revision = after
+        statement = statement.where(
+            or_(
+                _revision.c.identifier > identifier,
+                and_(_revision.c.identifier == identifier, _revision.c.revision > revision),
+            )
+        )
+    return statement.order_by(_revision.c.identifier, _revision.c.revision).limit(size)
+
+
+def current_page(owner: Owner, after: str | None, size: int) -> Select[Any]:
+    """(ARTIFACT_COLUMNS..., revision) of an owner's artifacts after identifier `after`."""
+    statement = select(*ARTIFACT_COLUMNS, _artifact.c.revision).where(owner.condition(_artifact))
+    if after is not None:
+        statement = statement.where(_artifact.c.identifier > after)
+    return statement.order_by(_artifact.c.identifier).limit(size)
+
+
+def _owner_key(table: Table, level: ArtifactLevel) -> tuple[Any, Any]:
+    column = table.c.model_id if level == _MODEL else table.c.version_id
+    return column, column.isnot(None)
+
+
+def insert_recorded(dialect: str, level: ArtifactLevel, markers: bool) -> Executable:
+    """INSERT of revision rows as recorded elsewhere (executemany; `markers`: deletion
+    markers, whose body is SQL NULL); one already recorded (same owner, identifier and
+    number) is left alone. Returns the inserted rows' ids."""
+    column, present = _owner_key(_revision, level)
+    statement = dialect_insert(dialect, _revision)
+    if markers:
+        statement = statement.values(body=null())
+    done: Executable = statement.on_conflict_do_nothing(
+        index_elements=[column, _revision.c.identifier, _revision.c.revision],
+        index_where=present,
+    ).returning(_revision.c.id)
+    return done
+
+
+def insert_current(dialect: str, level: ArtifactLevel, replace: bool) -> Executable:
+    """INSERT of artifact rows with their revision numbers (executemany); an existing
+    artifact of the owner and identifier is left alone, or with `replace` overwritten."""
+    column, present = _owner_key(_artifact, level)
+    statement = dialect_insert(dialect, _artifact)
+    keys = {"index_elements": [column, _artifact.c.identifier], "index_where": present}
+    if replace:
+        excluded = statement.excluded
+        changed = {name: excluded[name] for name in (*VALUES, "revision")}
+        statement = statement.on_conflict_do_update(**keys, set_=changed)
+    else:
+        statement = statement.on_conflict_do_nothing(**keys)
+    done: Executable = statement.returning(_artifact.c.id)
+    return done
 
 
 # -- maintenance (cold) ------------------------------------------------------------------

@@ -24,9 +24,12 @@ from mlte_store.db.connection import Tx
 from mlte_store.db.rows import (
     HEADER_COLUMNS,
     Owner,
+    artifact_values,
     digest_mismatch,
+    recorded_row,
     replaced_row,
     revision_row,
+    to_artifact,
     to_revision,
 )
 from mlte_store.errors import ErrorNotFound, describe
@@ -217,3 +220,72 @@ def digest_mismatches(tx: Tx) -> Iterator[DigestMismatch]:
             if len(rows) < revision_statements.VERIFY_BATCH:
                 break
             last = rows[-1][0]
+
+
+# -- recorded history, moved between stores ---------------------------------------------
+
+
+def owner_of(tx: Tx, model_id: str, version_id: str | None) -> Owner:
+    """The version (or, `version_id` None, the model alone); ErrorNotFound if missing."""
+    if version_id is None:
+        return Owner(ArtifactLevel.MODEL, parents.model_key(tx, model_id))
+    return Owner(ArtifactLevel.VERSION, parents.version_keys(tx, model_id, version_id)[1])
+
+
+def recorded_page(
+    tx: Tx, owner: Owner, after: tuple[str, int] | None, size: int
+) -> tuple[list[ArtifactRevision], tuple[str, int] | None]:
+    """(up to `size` of the owner's revisions after `after`, the next position or None)."""
+    rows = tx.connection.execute(revision_statements.recorded_page(owner, after, size)).all()
+    found = [to_revision(row, owner.level) for row in rows]
+    last = found[-1] if len(found) == size else None
+    return found, None if last is None else (last.header.identifier, last.revision)
+
+
+def current_page(
+    tx: Tx, owner: Owner, after: str | None, size: int
+) -> tuple[list[tuple[Artifact, int]], str | None]:
+    """(up to `size` of the owner's artifacts with their revision numbers after `after`,
+    the next position or None)."""
+    rows = tx.connection.execute(revision_statements.current_page(owner, after, size)).all()
+    found = [(to_artifact(row[:-1]), int(row[-1])) for row in rows]
+    return found, found[-1][0].header.identifier if len(found) == size else None
+
+
+def write_recorded(
+    tx: Tx,
+    model_id: str,
+    version_id: str | None,
+    recorded: Sequence[ArtifactRevision],
+    current: Sequence[tuple[Artifact, int]],
+    *,
+    force: bool,
+) -> tuple[int, int]:
+    """Insert revisions and current artifacts exactly as recorded elsewhere (numbers,
+    digests, times); return how many of each were inserted.
+
+    Under the model's exclusive lock, like a bulk write. A revision already
+    recorded (owner, identifier, number) is left alone; an existing current
+    artifact too, unless `force` overwrites it. Nothing is renumbered and no
+    new revision is recorded: the store then holds the same history as its source.
+    """
+    if version_id is None:
+        owner = Owner(ArtifactLevel.MODEL, parents.lock_model(tx, model_id))
+    else:
+        _, version_pk = parents.lock(tx, model_id, version_id, ArtifactLevel.MODEL)
+        owner = Owner(ArtifactLevel.VERSION, version_pk)
+    inserted = 0
+    for markers in (False, True):
+        rows = [recorded_row(owner, entry) for entry in recorded if entry.deleted == markers]
+        if rows:
+            statement = revision_statements.insert_recorded(tx.dialect, owner.level, markers)
+            inserted += len(tx.connection.execute(statement, rows).all())
+    written = 0
+    if current:
+        rows = [
+            {**owner.columns(), **artifact_values(artifact), "revision": number}
+            for artifact, number in current
+        ]
+        statement = revision_statements.insert_current(tx.dialect, owner.level, force)
+        written = len(tx.connection.execute(statement, rows).all())
+    return inserted, written

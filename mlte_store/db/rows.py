@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Table
 
-from mlte_store.casefold import search_document
+from mlte_store import casefold
 from mlte_store.models import (
     Artifact,
     ArtifactHeader,
@@ -154,7 +154,7 @@ def replaced_row(row: Sequence[Any]) -> dict[str, Any]:
 
 
 #: The artifact columns a write sets from its values (bound as `v_<column>`).
-VALUES = ("identifier", "type", "timestamp", "creator", "body", "digest", "search")
+VALUES = ("identifier", "type", "timestamp", "creator", "body", "digest", "search", "folded_with")
 
 
 def artifact_values(artifact: Artifact) -> dict[str, Any]:
@@ -167,7 +167,8 @@ def artifact_values(artifact: Artifact) -> dict[str, Any]:
         "creator": header.creator,
         "body": artifact.body,
         "digest": body_digest(artifact.body),
-        "search": search_document(artifact.to_json()),
+        "search": casefold.search_document(artifact.to_json()),
+        "folded_with": casefold.UNICODE_VERSION,
     }
 
 
@@ -180,6 +181,25 @@ def artifact_row(artifact: Artifact, model_pk: int, version_pk: int) -> dict[str
     """The whole artifact table row (owner included) of an artifact written to a version."""
     owner = Owner.at(artifact.header.level, model_pk, version_pk)
     return {**owner.columns(), **artifact_values(artifact)}
+
+
+#: What `reindex` reads of an artifact (`refold_params`): key, revision, the version its
+#: search document was folded with, then ARTIFACT_COLUMNS.
+REFOLD_COLUMNS = (_artifact.c.id, _artifact.c.revision, _artifact.c.folded_with, *ARTIFACT_COLUMNS)
+
+
+def refold_params(row: Sequence[Any], current: str) -> dict[str, Any]:
+    """The parameters of `search_statements.refold` for a REFOLD_COLUMNS row: its search
+    document folded again, with `current`'s tables."""
+    pk, revision, old, *columns = row
+    document = casefold.search_document(to_artifact(columns).to_json())
+    return {
+        "r_id": pk,
+        "r_revision": revision,
+        "r_old": old,
+        "r_new": current,
+        "r_search": document,
+    }
 
 
 # -- revisions -------------------------------------------------------------------------
@@ -208,6 +228,26 @@ def revision_row(owned: Mapping[str, Any], revision: int, deleted: bool = False)
         "digest": None if deleted else owned["digest"],
         "deleted": deleted,
     }
+
+
+def recorded_row(owner: Owner, entry: ArtifactRevision) -> dict[str, Any]:
+    """The revision row of an ArtifactRevision recorded elsewhere, for `owner` (its number,
+    digest and time kept; a marker's body is left out: the statement sets SQL NULL)."""
+    header = entry.header
+    row: dict[str, Any] = {
+        **owner.columns(),
+        "identifier": header.identifier,
+        "type": header.type.value,
+        "timestamp": header.timestamp,
+        "creator": header.creator,
+        "revision": entry.revision,
+        "digest": entry.digest,
+        "deleted": entry.deleted,
+        "recorded_at": entry.recorded_at,
+    }
+    if not entry.deleted:
+        row["body"] = entry.body
+    return row
 
 
 #: The columns an ArtifactRevision is rebuilt from (`to_revision`), in this order.

@@ -27,7 +27,6 @@ from sqlalchemy import (
     ColumnElement,
     Executable,
     Select,
-    Table,
     and_,
     bindparam,
     delete,
@@ -40,10 +39,9 @@ from sqlalchemy import (
     select,
     union_all,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 
 from mlte_store.db.filters import Parameters, compile_filter, filter_shape
-from mlte_store.db.revision_statements import next_revision
+from mlte_store.db.revision_statements import dialect_insert, next_revision
 from mlte_store.db.rows import (
     ARTIFACT_COLUMNS,
     DELETED_COLUMNS,
@@ -68,9 +66,11 @@ SHAPE_CACHE_SIZE = 256
 _MODEL, _VERSION = ArtifactLevel.MODEL, ArtifactLevel.VERSION
 
 
-def lookup(model_id: str, version_id: str, artifact_id: str | None = None) -> dict[str, str]:
-    """Parameters naming a version (and an artifact) by identifier."""
-    params = {P_MODEL: model_id, P_VERSION: version_id}
+def lookup(model_id: str, version_id: str | None, artifact_id: str | None = None) -> dict[str, str]:
+    """Parameters naming a version, or only a model, (and an artifact) by identifier."""
+    params = {P_MODEL: model_id}
+    if version_id is not None:
+        params[P_VERSION] = version_id
     if artifact_id is not None:
         params[P_ARTIFACT] = artifact_id
     return params
@@ -94,13 +94,6 @@ class ShapeCache:
                 self._built.clear()
             statement = self._built[key] = build()
         return statement
-
-
-def dialect_insert(dialect: str, table: Table = _artifact) -> Any:
-    """INSERT with the dialect's ON CONFLICT support (PostgreSQL or SQLite)."""
-    if dialect == "postgresql":
-        return postgresql.insert(table)
-    return sqlite.insert(table)
 
 
 def visible(model_pk: Any, version_pk: Any) -> ColumnElement[bool]:
@@ -227,7 +220,21 @@ def parent_keys(by_name: bool) -> tuple[Any, Any]:
 # -- reading artifacts (hot) -------------------------------------------------------------
 
 
-def _find_visible() -> Select[Any]:
+def _find_visible(model_only: bool) -> Select[Any]:
+    if model_only:  # the model's model-level artifact, no version involved
+        return (
+            select(*ARTIFACT_COLUMNS)
+            .select_from(
+                _model.join(
+                    _artifact,
+                    and_(
+                        _artifact.c.model_id == _model.c.id,
+                        _artifact.c.identifier == bindparam(P_ARTIFACT),
+                    ),
+                )
+            )
+            .where(_model.c.identifier == bindparam(P_MODEL))
+        )
     return (
         select(*ARTIFACT_COLUMNS)
         .select_from(
@@ -252,15 +259,16 @@ def _find_visible() -> Select[Any]:
 
 
 @functools.cache
-def find_visible() -> Select[Any]:
-    """The artifact `read_artifact` returns: version-level first, then model-level."""
-    return _find_visible()
+def find_visible(model_only: bool = False) -> Select[Any]:
+    """The artifact `read_artifact` returns: version-level first, then model-level; with
+    `model_only`, the model-level artifact of the model named alone (`lookup(m, None, a)`)."""
+    return _find_visible(model_only)
 
 
 @functools.cache
-def delete_visible() -> Executable:
+def delete_visible(model_only: bool = False) -> Executable:
     """DELETE of the artifact `find_visible` finds, returning DELETED_COLUMNS."""
-    target = _find_visible().with_only_columns(_artifact.c.id).scalar_subquery()
+    target = _find_visible(model_only).with_only_columns(_artifact.c.id).scalar_subquery()
     return delete(_artifact).where(_artifact.c.id == target).returning(*DELETED_COLUMNS)
 
 
