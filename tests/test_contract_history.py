@@ -21,6 +21,7 @@ from sqlalchemy import Engine, MetaData, Table, func, select, update
 from mlte_store import (
     ArtifactRepository,
     DigestMismatch,
+    ErrorInvalidInput,
     ErrorNotFound,
     body_digest,
 )
@@ -157,6 +158,21 @@ def test_purge_after_mixed_history_on_and_off_keeps_each_current_recorded_revisi
             assert on.read_artifact("m", "v", name, revision=kept[0].revision).body["n"] == n
             assert on.read_artifact("m", "v", name).body["n"] == n
         assert on.verify() == []
+
+
+@pytest.mark.parametrize("bad", ["", "x" * 256, "a\x00", "\udc80", 7, b"m"])
+def test_purge_refuses_bad_identifiers_and_purges_nothing(
+    repo: ArtifactRepository, bad: object
+) -> None:
+    """None means "every model" / "every version"; anything else must be an identifier."""
+    fill_three_revisions_each(repo)
+    with pytest.raises(ErrorInvalidInput, match="model"):
+        repo.purge_history(bad)  # type: ignore[arg-type]
+    with pytest.raises(ErrorInvalidInput, match="version"):
+        repo.purge_history("m1", bad)  # type: ignore[arg-type]
+    with pytest.raises(ErrorInvalidInput, match="model"):
+        repo.purge_history(None, "v1")
+    assert all_histories(repo) == {key: FULL for key in all_histories(repo)}
 
 
 # -- verify -------------------------------------------------------------------------
