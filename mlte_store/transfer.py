@@ -506,11 +506,22 @@ def record_from_json(value: Any, source: str) -> Record:
 
 
 def read_jsonl(file: IO[str], name: str) -> Iterator[Record]:
-    """Stream the records of a JSON-lines dump; blank lines are ignored."""
+    """Stream the records of a JSON-lines dump; blank lines are ignored.
+
+    `file` is read with errors="surrogateescape", so a line that is not UTF-8 is
+    refused with its line number like any other bad line, and the rest loads.
+    """
     for number, line in enumerate(file, start=1):
         if not line.strip():
             continue
         source = f"{name}:{number}"
+        try:
+            line.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            byte = ord(line[exc.start]) - 0xDC00
+            reason = f"not UTF-8 text: byte 0x{byte:02x} at column {exc.start + 1}"
+            yield Record("refused", "", source=source, reason=reason)
+            continue
         try:
             value = json.loads(line)
         except json.JSONDecodeError as exc:
@@ -591,17 +602,10 @@ def load(
     progress: Progress | None = None,
 ) -> Summary:
     """Load a JSON-lines dump into a repository."""
-    with path.open(encoding="utf-8") as file:
-        try:
-            return load_records(
-                repo,
-                read_jsonl(file, str(path)),
-                force=force,
-                batch_size=batch_size,
-                progress=progress,
-            )
-        except UnicodeDecodeError as exc:
-            raise ErrorInvalidInput(f"{path} is not UTF-8 text: {exc}") from exc
+    with path.open(encoding="utf-8", errors="surrogateescape") as file:
+        return load_records(
+            repo, read_jsonl(file, str(path)), force=force, batch_size=batch_size, progress=progress
+        )
 
 
 def copy(
