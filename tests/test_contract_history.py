@@ -12,6 +12,7 @@ leaves recorded history readable.
 from __future__ import annotations
 
 import hashlib
+import time
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -158,6 +159,62 @@ def test_purge_after_mixed_history_on_and_off_keeps_each_current_recorded_revisi
             assert on.read_artifact("m", "v", name, revision=kept[0].revision).body["n"] == n
             assert on.read_artifact("m", "v", name).body["n"] == n
         assert on.verify() == []
+
+
+def test_purge_keeps_the_owners_own_current_revision_not_another_owners(
+    repo: ArtifactRepository,
+) -> None:
+    """'a' is at revision 1 in v and at revision 2 in w: w's revision 1 is not current."""
+    repo.write_artifact("m", "v", make_artifact("a", n=1), parents=True)
+    repo.write_artifact("m", "w", make_artifact("a", n=1), parents=True)
+    repo.write_artifact("m", "w", make_artifact("a", n=2), force=True)
+    repo.write_artifact("m", "w", make_artifact("card", "card", level="model", n=1))
+    repo.write_artifact("m", "w", make_artifact("card", "card", level="model", n=2), force=True)
+    assert repo.purge_history("m", "w") == 1
+    assert numbers(repo, "m", "w", "a") == [2]
+    assert numbers(repo, "m", "v", "a") == [1]
+    assert repo.purge_history("m") == 1  # the model-level card's revision 1
+    assert numbers(repo, "m", "w", "card") == [2]
+    assert numbers(repo, "m", "v", "a") == [1]
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Asia/Kolkata", "America/St_Johns"])
+def test_older_than_is_an_instant_whatever_the_zones(
+    repo: ArtifactRepository, monkeypatch: pytest.MonkeyPatch, zone: str
+) -> None:
+    """An aware `older_than` is compared as an instant, a naive one as UTC, whatever the
+    zone of the moment or of the process (TZ)."""
+    monkeypatch.setenv("TZ", zone)
+    time.tzset()
+    try:
+        for n in (1, 2, 3):
+            repo.write_artifact("m", "v", make_artifact("a", n=n), parents=True, force=n > 1)
+        revisions = repo.read_artifact_history("m", "v", "a")
+        cutoff = revisions[2].recorded_at
+        earlier = sum(1 for r in revisions if r.recorded_at < cutoff)
+        # The same instant in a zone 14 hours ahead and one 9:30 behind: same cutoff.
+        ahead = cutoff.astimezone(timezone(timedelta(hours=14)))
+        behind = cutoff.astimezone(timezone(-timedelta(hours=9, minutes=30)))
+        naive_utc = cutoff.astimezone(timezone.utc).replace(tzinfo=None)
+        assert repo.purge_history(older_than=behind - timedelta(hours=1)) == 0
+        assert repo.purge_history(older_than=ahead) == earlier
+        assert repo.purge_history(older_than=naive_utc) == 0  # already purged
+        assert numbers(repo, "m", "v", "a")[-1] == 3
+        repo.write_artifact("m", "v", make_artifact("a", n=4), force=True)
+        latest = repo.read_artifact_history("m", "v", "a")[-1].recorded_at
+        # A naive moment a minute after the latest revision is UTC, not local time.
+        after = latest.astimezone(timezone.utc).replace(tzinfo=None) + timedelta(minutes=1)
+        assert numbers(repo, "m", "v", "a") == [3, 4]
+        assert repo.purge_history(older_than=after) == 1
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+
+
+def test_older_than_must_be_a_datetime(repo: ArtifactRepository) -> None:
+    for bad in ("2024-01-01", 1_700_000_000, datetime(2024, 1, 1).date()):
+        with pytest.raises(ErrorInvalidInput, match="older_than must be a datetime"):
+            repo.purge_history(older_than=bad)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("bad", ["", "x" * 256, "a\x00", "\udc80", 7, b"m"])
