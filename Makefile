@@ -34,7 +34,7 @@ demo: $(INSTALLED)
 test: lint pytest
 
 lint: $(INSTALLED)
-	$(BIN)/ruff check mlte_store migrations tests benchmarks
+	$(BIN)/ruff check mlte_store migrations tests benchmarks tools
 	$(BIN)/mypy
 
 pytest: $(INSTALLED)

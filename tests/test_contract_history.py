@@ -26,6 +26,7 @@ from mlte_store import (
     ErrorNotFound,
     body_digest,
 )
+from mlte_store.engine import create_engine
 
 from .helpers import make_artifact
 
@@ -180,12 +181,15 @@ def test_purge_keeps_the_owners_own_current_revision_not_another_owners(
 
 @pytest.mark.parametrize("zone", ["UTC", "Asia/Kolkata", "America/St_Johns"])
 def test_older_than_is_an_instant_whatever_the_zones(
-    repo: ArtifactRepository, monkeypatch: pytest.MonkeyPatch, zone: str
+    store_url: str, backend: str, monkeypatch: pytest.MonkeyPatch, zone: str
 ) -> None:
     """An aware `older_than` is compared as an instant, a naive one as UTC, whatever the
-    zone of the moment or of the process (TZ)."""
+    zone of the moment, of the process (TZ) or of the database session (PostgreSQL)."""
     monkeypatch.setenv("TZ", zone)
     time.tzset()
+    options = {"connect_args": {"options": f"-c timezone={zone}"}}
+    engine = create_engine(store_url, **(options if backend == "postgresql" else {}))
+    repo = ArtifactRepository(engine)
     try:
         for n in (1, 2, 3):
             repo.write_artifact("m", "v", make_artifact("a", n=n), parents=True, force=n > 1)
@@ -207,6 +211,7 @@ def test_older_than_is_an_instant_whatever_the_zones(
         assert numbers(repo, "m", "v", "a") == [3, 4]
         assert repo.purge_history(older_than=after) == 1
     finally:
+        engine.dispose()
         monkeypatch.undo()
         time.tzset()
 

@@ -151,3 +151,16 @@ def test_identifier_length_bounds_at_their_edges(repo: ArtifactRepository) -> No
     with pytest.raises(ValueError, match="256"):
         make_artifact(too_long)
     assert repo.list_models() == [longest]
+
+
+@pytest.mark.parametrize("bad", [1.0, "10", True, None])
+def test_non_integer_paging_is_refused_naming_the_argument(
+    repo: ArtifactRepository, bad: Any
+) -> None:
+    repo.write_artifact("m", "v", make_artifact("a"), parents=True)
+    with pytest.raises(ErrorInvalidInput, match=r"^limit must be an integer"):
+        repo.read_artifacts("m", "v", limit=bad)
+    with pytest.raises(ErrorInvalidInput, match=r"^offset must be an integer"):
+        repo.read_artifacts("m", "v", offset=bad)
+    with pytest.raises(ErrorInvalidInput, match=r"^offset must be an integer"):
+        repo.search_artifacts("m", "v", Query(), offset=bad)
