@@ -46,6 +46,12 @@ CASES: list[tuple[str, dict[str, Any], list[str]]] = [
     ("NUL in a value", {"bad": {"x": "a\x00"}, **VALID}, ["body.bad.x", "NUL"]),
     ("NUL in a key", {"bad": {"k\x00": 1}, **VALID}, ["a key in body.bad", "NUL"]),
     ("lone surrogate", {"bad": ["\udc80"], **VALID}, ["body.bad[0]", "surrogate"]),
+    (
+        "lone surrogate in a key",
+        {"bad": {"k\udc80": 1}, **VALID},
+        ["a key in body.bad", "surrogate"],
+    ),
+    ("NaN beside non-ASCII text", {"bad": {"ключ ✓": "значение ✓", "k": math.nan}}, ["body.bad.k"]),
     ("non-text key", {"bad": {3: "x"}, **VALID}, ["body.bad", "non-text key 3"]),
     ("a set", {"bad": {1, 2}, **VALID}, ["body.bad", "holds a set"]),
     ("bytes", {"bad": b"x", **VALID}, ["body.bad", "holds a bytes"]),
