@@ -11,7 +11,7 @@ values are written from those rules, on both backends.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import partial
 
 import pytest
@@ -179,63 +179,58 @@ def race(calls: list[Callable[[], Artifact]]) -> list[BaseException | None]:
     return outcomes
 
 
-@pytest.mark.parametrize("rounds", [12])
-def test_racing_writers_at_the_two_levels_without_force_exactly_one_wins(
-    store_url: str, rounds: int
-) -> None:
+ROUNDS = 12
+
+
+def race_the_levels(
+    store_url: str, force: bool
+) -> Iterator[tuple[ArtifactRepository, str, list[BaseException | None], list[tuple[str, str]]]]:
+    """Each round, a model-level and a version-level writer of one new identifier race
+    from version v (two repositories); yields the repository, the identifier, the two
+    outcomes (model-level first) and the (level, note) of what v then sees of it."""
     with ArtifactRepository(store_url) as one, ArtifactRepository(store_url) as other:
         one.create_model("m")
         one.create_version("m", "v")
-        for n in range(rounds):
+        for n in range(ROUNDS):
             name = f"a{n}"
             model_level = make_artifact(name, level="model", note="model")
             version_level = make_artifact(name, note="version")
             outcomes = race(
                 [
-                    partial(one.write_artifact, "m", "v", model_level),
-                    partial(other.write_artifact, "m", "v", version_level),
+                    partial(one.write_artifact, "m", "v", model_level, force=force),
+                    partial(other.write_artifact, "m", "v", version_level, force=force),
                 ]
             )
-            failed = [o for o in outcomes if o is not None]
-            assert len(failed) == 1, outcomes
-            assert isinstance(failed[0], ErrorAlreadyExists), repr(failed[0])
-            winner = "model" if outcomes[0] is None else "version"
-            got = [(a.header.level.value, a.body["note"]) for a in one.read_artifacts("m", "v")
-                   if a.header.identifier == name]  # fmt: skip
-            assert got == [(winner, winner)]
-            loser = "version" if winner == "model" else "model"
-            with pytest.raises(ErrorNotFound):
-                one.read_artifact_history("m", "v", name, level=loser)
+            seen = [(a.header.level.value, a.body["note"]) for a in one.read_artifacts("m", "v")
+                    if a.header.identifier == name]  # fmt: skip
+            yield one, name, outcomes, seen
 
 
-@pytest.mark.parametrize("rounds", [12])
+def other_level(level: str) -> str:
+    return "version" if level == "model" else "model"
+
+
+def test_racing_writers_at_the_two_levels_without_force_exactly_one_wins(store_url: str) -> None:
+    for repo, name, outcomes, seen in race_the_levels(store_url, force=False):
+        failed = [o for o in outcomes if o is not None]
+        assert len(failed) == 1, outcomes
+        assert isinstance(failed[0], ErrorAlreadyExists), repr(failed[0])
+        winner = "model" if outcomes[0] is None else "version"
+        assert seen == [(winner, winner)]
+        with pytest.raises(ErrorNotFound):
+            repo.read_artifact_history("m", "v", name, level=other_level(winner))
+
+
 def test_racing_forced_writers_at_the_two_levels_leave_one_artifact_and_a_marker(
-    store_url: str, rounds: int
+    store_url: str,
 ) -> None:
-    with ArtifactRepository(store_url) as one, ArtifactRepository(store_url) as other:
-        one.create_model("m")
-        one.create_version("m", "v")
-        for n in range(rounds):
-            name = f"a{n}"
-            model_level = make_artifact(name, level="model", note="model")
-            version_level = make_artifact(name, note="version")
-            outcomes = race(
-                [
-                    partial(one.write_artifact, "m", "v", model_level, force=True),
-                    partial(other.write_artifact, "m", "v", version_level, force=True),
-                ]
-            )
-            assert outcomes == [None, None]
-            got = [(a.header.level.value, a.body["note"]) for a in one.read_artifacts("m", "v")
-                   if a.header.identifier == name]  # fmt: skip
-            assert len(got) == 1 and got[0][0] == got[0][1], got
-            current = got[0][0]
-            replaced = "version" if current == "model" else "model"
-            # Both writes succeeded: the first one's artifact was replaced by the second,
-            # so its level's history ends with a deletion marker; the other's does not.
-            kept = [(r.revision, r.deleted) for r in
-                    one.read_artifact_history("m", "v", name, level=current)]  # fmt: skip
-            gone = [(r.revision, r.deleted) for r in
-                    one.read_artifact_history("m", "v", name, level=replaced)]  # fmt: skip
-            assert kept == [(1, False)]
-            assert gone == [(1, False), (2, True)]
+    for repo, name, outcomes, seen in race_the_levels(store_url, force=True):
+        assert outcomes == [None, None]
+        assert len(seen) == 1 and seen[0][0] == seen[0][1], seen
+        current = seen[0][0]
+        # Both writes succeeded: the first one's artifact was replaced by the second,
+        # so its level's history ends with a deletion marker; the other's does not.
+        kept = repo.read_artifact_history("m", "v", name, level=current)
+        gone = repo.read_artifact_history("m", "v", name, level=other_level(current))
+        assert [(r.revision, r.deleted) for r in kept] == [(1, False)]
+        assert [(r.revision, r.deleted) for r in gone] == [(1, False), (2, True)]

@@ -44,15 +44,8 @@ GENERATED: dict[str, dict[str, int]] = {}
 #: The README's figures for the tests below.
 (README_IDENTIFIER_CALLS,) = readme_figures(r"takes an identifier \((\d+) of them\)")
 README_GRID = readme_figures(r"a grid of (\d+) paths x (\d+) values")
-README_GENERATED = dict(
-    zip(
-        ("distinct", "refused", "stored"),
-        readme_figures(
-            r"(\d+) distinct \(identifier, body\) pairs per backend, .*? (\d+) were refused"
-            r" and (\d+) stored"
-        ),
-        strict=True,
-    )
+README_DISTINCT, README_AT_LEAST = readme_figures(
+    r"(\d+) distinct \(identifier, body\) pairs per backend, .*? and at least (\d+) of each kind"
 )
 
 
@@ -445,7 +438,8 @@ def test_generated_identifiers_and_bodies_round_trip(
 
     round_trip()
     GENERATED[backend] = {"distinct": len(seen), **outcomes}
-    assert GENERATED[backend] == README_GENERATED
+    assert len(seen) == README_DISTINCT, GENERATED
+    assert min(outcomes.values()) >= README_AT_LEAST, GENERATED
 
 
 def test_artifact_entities_changed_after_validation_are_checked_again(
