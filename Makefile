@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: demo serve test test-ui lint pytest bench bench-quick profile clean
+.PHONY: demo serve test test-ui lint pytest bench bench-quick profile mutation clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,12 @@ BENCH_INSTALLED := $(VENV)/.bench-installed
 $(BENCH_INSTALLED): $(INSTALLED)
 	$(BIN)/python -m pip install --quiet -e ".[test,bench]"
 	touch $(BENCH_INSTALLED)
+
+MUTATION_INSTALLED := $(VENV)/.mutation-installed
+
+$(MUTATION_INSTALLED): $(INSTALLED)
+	$(BIN)/python -m pip install --quiet -e ".[test,mutation]"
+	touch $(MUTATION_INSTALLED)
 
 ## make demo: migrate a SQLite file in this folder (mlte_store.db) and run the demo on it
 demo: $(INSTALLED)
@@ -42,7 +48,7 @@ test-ui: $(INSTALLED)
 	$(BIN)/python -m pytest -m ui
 
 lint: $(INSTALLED)
-	$(BIN)/ruff check mlte_store migrations tests benchmarks
+	$(BIN)/ruff check mlte_store migrations tests benchmarks tools
 	$(BIN)/mypy
 
 pytest: $(INSTALLED)
@@ -60,5 +66,11 @@ bench-quick: $(BENCH_INSTALLED)
 profile: $(BENCH_INSTALLED)
 	$(BIN)/python -m benchmarks.profile --backend $(or $(BACKEND),sqlite)
 
+## make mutation: mutmut over the modules listed in pyproject.toml ([tool.mutmut] only_mutate),
+## SQLite suite only; not in CI (slow). MUTANTS='mlte_store.query.*' runs a part; see docs/mutation.md
+mutation: $(MUTATION_INSTALLED)
+	$(BIN)/mutmut run --max-children $(or $(JOBS),2) $(MUTANTS)
+	$(BIN)/mutmut results
+
 clean:
-	rm -rf $(VENV) mlte_store.db mlte_store.db-wal mlte_store.db-shm dist build
+	rm -rf mutants $(VENV) mlte_store.db mlte_store.db-wal mlte_store.db-shm dist build

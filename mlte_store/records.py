@@ -161,11 +161,22 @@ def _revision_record(
 
 
 def read_jsonl(file: IO[str], name: str) -> Iterator[Record]:
-    """Stream the records of a JSON-lines dump; blank lines are ignored."""
+    """Stream the records of a JSON-lines dump; blank lines are ignored.
+
+    `file` is read with errors="surrogateescape", so a line that is not UTF-8 is
+    refused with its line number like any other bad line, and the rest loads.
+    """
     for number, line in enumerate(file, start=1):
         if not line.strip():
             continue
         source = f"{name}:{number}"
+        try:
+            line.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            byte = ord(line[exc.start]) - 0xDC00
+            reason = f"not UTF-8 text: byte 0x{byte:02x} at column {exc.start + 1}"
+            yield Record("refused", "", source=source, reason=reason)
+            continue
         try:
             value = json.loads(line)
         except json.JSONDecodeError as exc:

@@ -38,7 +38,7 @@ from mlte_store.folder_store import (
     read_folder,
     write_folder,
 )
-from mlte_store.models import Artifact, ArtifactLevel, shown
+from mlte_store.models import Artifact, ArtifactLevel
 from mlte_store.records import (
     Problem,
     Progress,
@@ -348,21 +348,16 @@ def load(
     history: bool = True,
 ) -> Summary:
     """Load a JSON-lines dump into a repository (the history it holds too, unless not
-    `history`)."""
-    with path.open(encoding="utf-8") as file:
-        try:
-            return load_records(
-                repo,
-                read_jsonl(file, str(path)),
-                force=force,
-                batch_size=batch_size,
-                progress=progress,
-                history=history,
-            )
-        except UnicodeDecodeError as exc:
-            raise ErrorInvalidInput(
-                f"dump file must be UTF-8 text, got {shown(str(path))}"
-            ) from exc
+    `history`). A line that is not UTF-8 is refused with its line number; the rest loads."""
+    with path.open(encoding="utf-8", errors="surrogateescape") as file:
+        return load_records(
+            repo,
+            read_jsonl(file, str(path)),
+            force=force,
+            batch_size=batch_size,
+            progress=progress,
+            history=history,
+        )
 
 
 def copy(

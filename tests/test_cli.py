@@ -7,13 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-from typer.testing import CliRunner
-
 from mlte_store import ArtifactRepository, migrate
 from mlte_store.cli import app
 from mlte_store.engine import URL_ENV_VAR
 
-runner = CliRunner()
+from .cli_runner import runner
 
 
 def test_db_upgrade_current_downgrade(empty_url_factory: object) -> None:

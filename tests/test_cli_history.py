@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 from sqlalchemy import update
-from typer.testing import CliRunner
 
 from mlte_store import ArtifactRepository
 from mlte_store.cli import app
 from mlte_store.tables import ArtifactRow
 
+from .cli_runner import runner
 from .helpers import make_artifact
-
-runner = CliRunner()
 
 
 def test_history_restore_purge(store_url: str) -> None:

@@ -10,16 +10,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
 from mlte_store import ArtifactRepository
 from mlte_store.cli import app
 from mlte_store.engine import URL_ENV_VAR
 
+from .cli_runner import runner
 from .helpers import make_artifact
 from .mlte_folder import artifact_json
 
-runner = CliRunner()
 SCRIPT = Path(sys.executable).with_name("mlte-store")
 
 

@@ -12,18 +12,17 @@ from pathlib import Path
 
 import pytest
 from rich.console import Console
-from typer.testing import CliRunner
 
 from mlte_store import migrate
 from mlte_store.cli import app
 from mlte_store.cli import common as cli_common
 from mlte_store.engine import URL_ENV_VAR
 
+from .cli_runner import runner
 from .conftest import PostgresServer
 from .helpers import same_json
 from .mlte_folder import folder_tree, same_tree, store_content, write_mlte_folder
 
-runner = CliRunner()
 SCRIPT = Path(sys.executable).with_name("mlte-store")
 
 

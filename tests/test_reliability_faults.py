@@ -30,12 +30,20 @@ from mlte_store import (
     Version,
 )
 from mlte_store import engine as engine_module
-from mlte_store.tables import ArtifactRow, ModelRow, VersionRow
+from mlte_store.tables import ArtifactRevisionRow, ArtifactRow, ModelRow, VersionRow
 
 from .helpers import connect_postgres, count_rows, ids, make_artifact
+from .readme_figures import readme_figures
 
-#: Figures for the README, filled in as the atomicity test runs.
-FAULT_TALLY = {"calls": 0, "faults": 0}
+#: The README's figures: how many kinds of writing call, and faults injected per backend.
+(README_CALL_KINDS,) = readme_figures(r"Each public writing call \((\d+) kinds")
+README_FAULTS = dict(
+    zip(
+        ("sqlite", "postgresql"),
+        readme_figures(r"(\d+) injected faults on SQLite, (\d+) on PostgreSQL"),
+        strict=True,
+    )
+)
 
 
 def snapshot(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
@@ -48,7 +56,7 @@ def snapshot(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
                     select(table.__table__).order_by(table.__table__.c.id)  # type: ignore[attr-defined]
                 )
             ]
-            for table in (ModelRow, VersionRow, ArtifactRow)
+            for table in (ModelRow, VersionRow, ArtifactRow, ArtifactRevisionRow)
         }
 
 
@@ -100,7 +108,9 @@ def writing_calls(repo: ArtifactRepository) -> list[tuple[str, Callable[[], obje
         ("with header", partial(r.write_artifact_with_header, "m", "w", header, user="u")),
         ("bulk write", partial(r.write_artifacts, "m", "v", batch)),
         ("bulk force", partial(r.write_artifacts, "m", "v", changed, force=True)),
+        ("restore", partial(r.restore_artifact, "m", "v", "b1", revision=1, user="u")),
         ("delete_artifact", partial(r.delete_artifact, "m", "v", "b0")),
+        ("purge_history", partial(r.purge_history, "m", "v")),
         ("delete_version", partial(r.delete_version, "m", "w")),
         ("delete_model", partial(r.delete_model, "n")),
         ("bulk write parents", partial(r.write_artifacts, "p", "v", batch, parents=True)),
@@ -109,12 +119,13 @@ def writing_calls(repo: ArtifactRepository) -> list[tuple[str, Callable[[], obje
 
 
 def test_every_writing_call_is_atomic_under_a_fault_at_any_statement(
-    repo: ArtifactRepository,
+    repo: ArtifactRepository, backend: str
 ) -> None:
     fault = StatementFault(repo.engine)
+    calls = writing_calls(repo)
+    faults = 0
     try:
-        for name, call in writing_calls(repo):
-            FAULT_TALLY["calls"] += 1
+        for name, call in calls:
             for fail_at in range(1, 50):
                 before = snapshot(repo.engine)
                 fault.arm(fail_at)
@@ -125,7 +136,7 @@ def test_every_writing_call_is_atomic_under_a_fault_at_any_statement(
                     assert "nothing was written" in str(exc)
                     assert isinstance(exc.__cause__, DBAPIError)
                     assert snapshot(repo.engine) == before, f"{name} left a partial write"
-                    FAULT_TALLY["faults"] += 1
+                    faults += 1
                     continue
                 assert not fault.disarm(), f"{name} succeeded although statement {fail_at} failed"
                 assert snapshot(repo.engine) != before, f"{name} did nothing"
@@ -136,6 +147,7 @@ def test_every_writing_call_is_atomic_under_a_fault_at_any_statement(
         fault.remove()
     assert repo.list_models() == ["p"]
     assert ids(repo.read_artifacts("p", "v")) == ["b0", "b1", "b2", "b3", "b4", "mm"]
+    assert (len(calls), faults) == (README_CALL_KINDS, README_FAULTS[backend])
 
 
 # -- dead connections (PostgreSQL) ----------------------------------------------------

@@ -36,9 +36,17 @@ from mlte_store.models import MAX_BODY_DEPTH
 from mlte_store.tables import ArtifactRow, ModelRow, VersionRow
 
 from .helpers import count_rows, ids, make_artifact, same_json
+from .readme_figures import readme_figures
 
 #: Distinct generated inputs per backend, filled in by the hypothesis test (README figure).
 GENERATED: dict[str, dict[str, int]] = {}
+
+#: The README's figures for the tests below.
+(README_IDENTIFIER_CALLS,) = readme_figures(r"takes an identifier \((\d+) of them\)")
+README_GRID = readme_figures(r"a grid of (\d+) paths x (\d+) values")
+README_DISTINCT, README_AT_LEAST = readme_figures(
+    r"(\d+) distinct \(identifier, body\) pairs per backend, .*? and at least (\d+) of each kind"
+)
 
 
 def nothing_written(repo: ArtifactRepository) -> bool:
@@ -148,7 +156,10 @@ def refused_everywhere(repo: ArtifactRepository, bad: Any, reason: str) -> None:
         ("version", lambda: repo.count_artifacts("m", bad)),
         ("model", lambda: list(repo.iter_artifacts(bad, "v"))),
         ("artifact", lambda: repo.write_artifact("m", "v", bad_header, parents=True)),
+        ("version", lambda: repo.read_artifact_history("m", bad, "a")),
+        ("artifact", lambda: repo.restore_artifact("m", "v", bad, revision=1)),
     ]
+    assert len(calls) == README_IDENTIFIER_CALLS
     for what, call in calls:
         with pytest.raises(ErrorInvalidInput) as caught:
             call()
@@ -296,6 +307,7 @@ def test_exotic_paths_and_wildcard_values_agree_with_python(repo: ArtifactReposi
                 assert ids(repo.search_artifacts("m", "v", query)) == expected, query
                 matched += len(expected)
     assert matched > 0  # the grid finds real matches, not only empty results
+    assert (len(EXOTIC_PATHS), len(WILDCARD_VALUES)) == README_GRID
     assert len(repo.read_artifacts("m", "v")) == len(texts)  # no query changed anything
 
 
@@ -427,8 +439,8 @@ def test_generated_identifiers_and_bodies_round_trip(
 
     round_trip()
     GENERATED[backend] = {"distinct": len(seen), **outcomes}
-    assert len(seen) >= 100, GENERATED
-    assert outcomes["stored"] >= 50 and outcomes["refused"] >= 10, GENERATED
+    assert len(seen) == README_DISTINCT, GENERATED
+    assert min(outcomes.values()) >= README_AT_LEAST, GENERATED
 
 
 def test_artifact_entities_changed_after_validation_are_checked_again(

@@ -140,6 +140,16 @@ def exercise_contract(repo: ArtifactRepository) -> None:
     assert repo.delete_artifact("m", "v1", "b0").header.identifier == "b0"
     with pytest.raises(ErrorNotFound):
         repo.delete_artifact("m", "v1", "b0")
+    # History: read, read a revision, restore (also after deletion), verify, purge.
+    # (b0's forced rewrite with equal content recorded nothing: written, then deleted.)
+    b0_history = repo.read_artifact_history("m", "v1", "b0")
+    assert [(r.revision, r.deleted) for r in b0_history] == [(1, False), (2, True)]
+    assert repo.read_artifact("m", "v1", "a", revision=1).body.get("note") == "Needle"
+    assert repo.restore_artifact("m", "v1", "b0", revision=1, user="ana").header.creator == "ana"
+    assert repo.read_artifact("m", "v1", "b0").header.creator == "ana"
+    assert repo.verify() == []
+    assert repo.purge_history("m", "v1") == 2 + 1  # b0: 1 and 2 (3 is current); a: 1
+    assert [r.revision for r in repo.read_artifact_history("m", "v1", "b0")] == [3]
     assert repo.delete_version("m", "v2") == Version(identifier="v2")
     assert repo.delete_model("n").identifier == "n"
     assert repo.delete_model("m").identifier == "m"

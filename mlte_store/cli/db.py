@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 import typer
+from alembic.util import CommandError
 from rich.table import Table
 
 from mlte_store import migrate
@@ -13,9 +16,23 @@ from mlte_store.cli.common import (
     JsonOption,
     UrlOption,
     console,
+    fail,
     print_json,
     reported,
 )
+
+
+@contextmanager
+def revision_reported(revision: str) -> Iterator[None]:
+    """An unknown or unreachable target revision is bad usage (exit 2), not a crash.
+
+    Alembic says so with a CommandError before it changes anything.
+    """
+    try:
+        yield
+    except CommandError as exc:
+        known = ", ".join(["base", *(rev for rev, _, _ in migrate.history()), "head"])
+        raise fail(f"revision {revision!r}: {exc} (known: {known})") from exc
 
 
 def db_upgrade(
@@ -23,7 +40,7 @@ def db_upgrade(
     revision: Annotated[str, typer.Argument(help="Target revision.")] = "head",
 ) -> None:
     """Upgrade the schema to a revision (default: the latest)."""
-    with reported():
+    with reported(), revision_reported(revision):
         migrate.upgrade(url, revision)
         console.print(f"database at revision {migrate.current(url)}")
 
@@ -33,7 +50,7 @@ def db_downgrade(
     url: UrlOption = DEFAULT_URL,
 ) -> None:
     """Downgrade the schema to an earlier revision."""
-    with reported():
+    with reported(), revision_reported(revision):
         migrate.downgrade(url, revision)
         console.print(f"database at revision {migrate.current(url) or 'base (no schema)'}")
 
