@@ -21,6 +21,7 @@ from mlte_store.server.errors import install as install_error_handlers
 from mlte_store.server.limits import BodyLimit
 from mlte_store.server.routes import artifacts, custom_lists, health, models, token
 from mlte_store.server.settings import ServerSettings
+from mlte_store.server.throttle import LoginThrottle
 
 API_PREFIX = "/api"
 
@@ -72,6 +73,9 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     app.state.repository = repository
     app.state.users = users
     app.state.signing_key = signing_key
+    app.state.throttle = LoginThrottle(
+        settings.login_max_failures, settings.login_max_address_failures, settings.login_window
+    )
     for router in (health.router, token.router, models.router, artifacts.router):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(custom_lists.router, prefix=API_PREFIX)

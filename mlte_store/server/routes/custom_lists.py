@@ -13,8 +13,9 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 
 from mlte_store import ErrorAlreadyExists, ErrorNotFound
+from mlte_store.server.answers import CUSTOM_LIST
 
-router = APIRouter(prefix="/custom_list", tags=["custom_list"])
+router = APIRouter(prefix="/custom_list", tags=["custom_list"], responses=CUSTOM_LIST)
 
 #: MLTE 2.7.0's custom lists.
 MLTE_LISTS = ("classification", "problem_types", "tags", "qa_categories", "quality_attributes")
