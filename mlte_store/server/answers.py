@@ -42,6 +42,7 @@ Answers = dict[int | str, dict[str, Any]]
 
 UNAVAILABLE: Answers = {503: _error("The database is unavailable or not migrated; retry later.")}
 REFUSED: Answers = {
+    400: _error("The body could not be parsed (not UTF-8, or JSON nested too deep to read)."),
     413: _error("The request body is over the configured limit."),
     422: _error("Refused input: the request's fields, identifiers, body or query."),
 }
@@ -55,12 +56,14 @@ SIGNED_IN: Answers = {
     **UNAVAILABLE,
 }
 TOKEN: Answers = {
-    400: _error(
-        "Unknown user, wrong password, inactive user or unsupported grant.", TokenErrorAnswer
-    ),
-    429: _error("Too many failed logins from this client; see Retry-After."),
     **REFUSED,
     **UNAVAILABLE,
+    400: {
+        "model": TokenErrorAnswer | ErrorAnswer,
+        "description": "Unknown user, wrong password, inactive user or unsupported grant "
+        "(OAuth 2's answer); or a body that could not be parsed.",
+    },
+    429: _error("Too many failed logins from this client; see Retry-After."),
 }
 CUSTOM_LIST: Answers = {
     404: _error("Not one of MLTE's custom lists."),
