@@ -86,6 +86,10 @@ def test_a_worker_killed_under_load(postgres_server: PostgresServer, tmp_path: P
         assert served_after
         with server.client("ana") as ana:
             assert ana.get("/readyz").status_code == 200
+        deadline = time.monotonic() + 60  # uvicorn replaces the dead worker
+        while workers[0] in workers_of(server) or len(workers_of(server)) != 4:
+            assert time.monotonic() < deadline, "the killed worker was not replaced"
+            time.sleep(0.2)
         tally = check_store(server, load)
     report("worker SIGKILL", load, tally, failed=len(failed))
 
