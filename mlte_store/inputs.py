@@ -46,6 +46,10 @@ DEFAULT_PAGE_SIZE = 500
 #: Largest `offset` accepted (far beyond any store; keeps `offset + limit` a 64-bit integer).
 MAX_OFFSET = 2**62
 
+#: Largest revision number (the column is a 32-bit integer on PostgreSQL; a larger number
+#: could never exist, and the driver would fail on it instead of answering "not found").
+MAX_REVISION = 2**31 - 1
+
 _Entity = TypeVar("_Entity", Model, Version)
 
 
@@ -222,9 +226,11 @@ def stamped(checked: Artifact, user: str | None) -> Artifact:
 
 
 def revision(value: Any) -> int:
-    """A revision number (1 or more)."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ErrorInvalidInput(f"revision must be an integer of 1 or more, got {shown(value)}")
+    """A revision number (1 to MAX_REVISION)."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_REVISION:
+        raise ErrorInvalidInput(
+            f"revision must be an integer from 1 to {MAX_REVISION}, got {shown(value)}"
+        )
     return value
 
 

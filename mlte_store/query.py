@@ -9,12 +9,16 @@ from __future__ import annotations
 from enum import Enum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from mlte_store.casefold import fold
-from mlte_store.models import Artifact, ArtifactType
+from mlte_store.models import Artifact, ArtifactType, check_text
 
 _MISSING = object()
+
+#: A filter's text (path or value): no NUL, no lone surrogate. No stored text holds
+#: either, and neither driver can send them, so they are refused, not searched for.
+FilterText = Annotated[str, AfterValidator(lambda value: check_text(value, "filter text"))]
 
 
 class FilterType(str, Enum):
@@ -71,7 +75,7 @@ class IdentifierFilter(_Filter):
     """Matches the artifact whose header.identifier equals `id`."""
 
     type: Literal[FilterType.IDENTIFIER] = FilterType.IDENTIFIER
-    id: str
+    id: FilterText
 
     def match(self, artifact: Artifact) -> bool:
         return artifact.header.identifier == self.id
@@ -91,8 +95,8 @@ class PropertyFilter(_Filter):
     """Matches when the text at path `name` contains `property`, case-insensitively."""
 
     type: Literal[FilterType.PROPERTY] = FilterType.PROPERTY
-    name: str
-    property: str
+    name: FilterText
+    property: FilterText
 
     def match(self, artifact: Artifact) -> bool:
         value = value_at(artifact.to_json(), self.name)
@@ -104,8 +108,8 @@ class TagFilter(_Filter):
     case-insensitively."""
 
     type: Literal[FilterType.TAG] = FilterType.TAG
-    name: str
-    tag: str
+    name: FilterText
+    tag: FilterText
 
     def match(self, artifact: Artifact) -> bool:
         value = value_at(artifact.to_json(), self.name)

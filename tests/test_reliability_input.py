@@ -349,12 +349,26 @@ def test_bad_queries_are_refused(repo: ArtifactRepository) -> None:
         {"filter": {"type": "tag", "name": "body.x", "tag": None}},
         {"filter": {"type": "and", "filters": "all"}},
         {"filter": {"type": "identifier", "id": ["x"]}},
+        {"filter": {"type": "identifier", "id": "a\ud800"}},
+        {"filter": {"type": "property", "name": "body.\x00", "property": "x"}},
+        {"filter": {"type": "tag", "name": "body.x", "tag": "\udfff"}},
         "not a query",
     ):
         with pytest.raises(ErrorInvalidInput, match="query"):
             repo.search_artifacts("m", "v", bad)  # type: ignore[arg-type]
     with pytest.raises(ErrorNotFound):
         repo.search_artifacts("m", "nope", Query())
+
+
+def test_revision_numbers_no_row_could_hold_are_refused(repo: ArtifactRepository) -> None:
+    repo.write_artifact("m", "v", make_artifact("a"), parents=True)
+    for bad in (0, -1, 2**31, 2**63, 10**30, 1.0, "1", True):
+        with pytest.raises(ErrorInvalidInput, match="revision"):
+            repo.read_artifact("m", "v", "a", revision=bad)  # type: ignore[arg-type]
+        with pytest.raises(ErrorInvalidInput, match="revision"):
+            repo.restore_artifact("m", "v", "a", revision=bad)  # type: ignore[arg-type]
+    with pytest.raises(ErrorNotFound):
+        repo.read_artifact("m", "v", "a", revision=2**31 - 1)
 
 
 # -- generated identifiers and bodies -------------------------------------------------

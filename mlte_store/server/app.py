@@ -32,6 +32,7 @@ from mlte_store.server.routes import (
     users_me,
 )
 from mlte_store.server.settings import ServerSettings
+from mlte_store.server.throttle import LoginThrottle
 from mlte_store.server.ui import UiFrontend
 
 API_PREFIX = "/api"
@@ -87,6 +88,9 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     app.state.repository = repository
     app.state.users = users
     app.state.signing_key = signing_key
+    app.state.throttle = LoginThrottle(
+        settings.login_max_failures, settings.login_max_address_failures, settings.login_window
+    )
     for router in (health.router, token.router, models.router, artifacts.router):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(custom_lists.router, prefix=API_PREFIX)

@@ -37,6 +37,14 @@ class TokenError(Exception):
         self.error, self.description = error, description
 
 
+class TooManyLogins(Exception):
+    """Too many failed logins from this client (429 with Retry-After)."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"Too many failed logins; retry in {retry_after} seconds.")
+        self.retry_after = retry_after
+
+
 class Forbidden(Exception):
     """The authenticated user may not do this to that model (403)."""
 
@@ -83,6 +91,11 @@ def _token(_: Request, exc: Exception) -> JSONResponse:
     )
 
 
+def _too_many_logins(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, TooManyLogins)
+    return detail(429, str(exc), {"Retry-After": str(exc.retry_after)})
+
+
 def _validation(_: Request, exc: Exception) -> JSONResponse:
     """FastAPI's 422, without echoing the refused input (it may hold a password)."""
     assert isinstance(exc, RequestValidationError)
@@ -107,5 +120,6 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(ErrorSchema, _database)
     app.add_exception_handler(Forbidden, _forbidden)
     app.add_exception_handler(TokenError, _token)
+    app.add_exception_handler(TooManyLogins, _too_many_logins)
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(Exception, _internal)

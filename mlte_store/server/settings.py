@@ -56,6 +56,12 @@ class ServerSettings(BaseModel):
     db_pool_size: int = Field(10, ge=1)
     db_max_overflow: int = Field(10, ge=0)
     db_pool_timeout: int = Field(30, ge=1)
+    #: Failed logins allowed per (user name, client address), and per client address,
+    #: within `login_window` seconds; then 429 with Retry-After until the window ends.
+    login_max_failures: int = Field(5, ge=1)
+    login_max_address_failures: int = Field(50, ge=1)
+    login_window: int = Field(60, ge=1)
+
     #: Serve MLTE's web UI from the installed `mlte` package at `/` (extra `ui`).
     ui: bool = False
     #: Origins whose pages may call the API from a browser (CORS), such as a separately

@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from mlte_store import ArtifactLevel, ErrorAlreadyExists, ErrorNotFound, Permission
+from mlte_store.server.answers import ARTIFACTS, HISTORY, ONE_ARTIFACT, SIGNED_IN, WRITTEN
 from mlte_store.server.auth import (
     Access,
     Creator,
@@ -22,7 +23,11 @@ from mlte_store.server.auth import (
 )
 from mlte_store.server.headers import complete
 
-router = APIRouter(prefix="/model/{model_id}/version/{version_id}/artifact", tags=["artifact"])
+router = APIRouter(
+    prefix="/model/{model_id}/version/{version_id}/artifact",
+    tags=["artifact"],
+    responses=SIGNED_IN,
+)
 
 Limit = Annotated[int, Query(ge=0, description="Page size.")]
 Offset = Annotated[int, Query(ge=0, description="Artifacts to skip.")]
@@ -49,7 +54,7 @@ def _json(value: Any, total: int | None = None) -> JSONResponse:
     return JSONResponse(value, headers=headers)
 
 
-@router.post("")
+@router.post("", responses=WRITTEN)
 def write_artifact(
     version_id: str, body: WriteBody, access: Creator, repo: Repository, users: Users
 ) -> Response:
@@ -86,7 +91,7 @@ def _create_for(access: Access, repo: Repository, users: Users) -> None:
         users.grant(access.user.name, access.model_id, Permission.WRITE)
 
 
-@router.get("")
+@router.get("", responses=ARTIFACTS)
 def read_artifacts(
     version_id: str, access: Reader, repo: Repository, limit: Limit = 100, offset: Offset = 0
 ) -> Response:
@@ -97,7 +102,7 @@ def read_artifacts(
     return _json([artifact.to_json() for artifact in page], total)
 
 
-@router.post("/search")
+@router.post("/search", responses=ARTIFACTS)
 def search_artifacts(
     version_id: str,
     query: Annotated[dict[str, Any], Body(description="MLTE query JSON.")],
@@ -116,7 +121,7 @@ def search_artifacts(
     return _json([artifact.to_json() for artifact in found], total)
 
 
-@router.get("/{artifact_id}")
+@router.get("/{artifact_id}", responses=ONE_ARTIFACT)
 def read_artifact(
     version_id: str,
     artifact_id: str,
@@ -136,7 +141,7 @@ def read_artifact(
     return _json(artifact.to_json())
 
 
-@router.delete("/{artifact_id}")
+@router.delete("/{artifact_id}", responses=ONE_ARTIFACT)
 def delete_artifact(
     version_id: str, artifact_id: str, access: Writer, repo: Repository
 ) -> Response:
@@ -145,7 +150,7 @@ def delete_artifact(
     return _json(deleted.to_json())
 
 
-@router.get("/{artifact_id}/history")
+@router.get("/{artifact_id}/history", responses=HISTORY)
 def artifact_history(
     version_id: str, artifact_id: str, access: Reader, repo: Repository, level: Level = None
 ) -> Response:
@@ -156,7 +161,7 @@ def artifact_history(
     return _json([revision.model_dump(mode="json") for revision in revisions])
 
 
-@router.post("/{artifact_id}/restore")
+@router.post("/{artifact_id}/restore", responses=WRITTEN)
 def restore_artifact(
     version_id: str, artifact_id: str, body: RestoreBody, access: Writer, repo: Repository
 ) -> Response:

@@ -17,11 +17,12 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 
 from mlte_store import ErrorAlreadyExists, ErrorNotFound
+from mlte_store.server.answers import CUSTOM_LIST, SIGNED_IN
 from mlte_store.server.auth import CurrentUser
 from mlte_store.server.mlte_package import LIST_PARENTS, MLTE_LISTS, custom_list
 
-router = APIRouter(prefix="/custom_list", tags=["custom_list"])
-lists_router = APIRouter(tags=["custom_list"])
+router = APIRouter(prefix="/custom_list", tags=["custom_list"], responses=CUSTOM_LIST)
+lists_router = APIRouter(tags=["custom_list"], responses=SIGNED_IN)
 
 
 class EntryBody(BaseModel):
@@ -54,13 +55,13 @@ def list_names(_: CurrentUser) -> list[str]:
     return list(MLTE_LISTS)
 
 
-@router.get("/{list_id}")
+@router.get("/{list_id}", responses=SIGNED_IN)
 def list_entries(list_id: str, _: CurrentUser) -> list[dict[str, Any]]:
     """The list's entries: MLTE's built-in ones (none if `mlte` is not installed)."""
     return list(custom_list(_known(list_id)))
 
 
-@router.get("/{list_id}/parent")
+@router.get("/{list_id}/parent", responses=SIGNED_IN)
 def list_parent(list_id: str, _: CurrentUser) -> str | None:
     """The list whose entries this list's entries name as parents, or null."""
     return LIST_PARENTS.get(_known(list_id))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from mlte_store.server.answers import UNAVAILABLE
 from mlte_store.server.auth import Users
 
 router = APIRouter(tags=["health"])
@@ -15,7 +16,7 @@ async def healthz() -> dict[str, str]:
     return {"status": "healthy"}
 
 
-@router.get("/readyz")
+@router.get("/readyz", responses=UNAVAILABLE)
 def readyz(users: Users) -> dict[str, str]:
     """200 when the database answers and its schema is at this server's revision, else 503."""
     users.check_schema()

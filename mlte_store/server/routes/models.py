@@ -7,6 +7,7 @@ import logging
 from fastapi import APIRouter
 
 from mlte_store import Model, Permission, Version
+from mlte_store.server.answers import SIGNED_IN
 from mlte_store.server.auth import (
     CurrentUser,
     Reader,
@@ -17,7 +18,7 @@ from mlte_store.server.auth import (
     is_admin,
 )
 
-router = APIRouter(prefix="/model", tags=["model"])
+router = APIRouter(prefix="/model", tags=["model"], responses=SIGNED_IN)
 logger = logging.getLogger("mlte_store.server")
 
 

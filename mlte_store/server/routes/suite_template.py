@@ -14,10 +14,11 @@ from fastapi import APIRouter
 from pydantic import ValidationError
 
 from mlte_store import ErrorInvalidInput, ErrorNotFound
+from mlte_store.server.answers import SIGNED_IN
 from mlte_store.server.auth import Reader, Repository, decode_id
 from mlte_store.server.headers import CARD
 
-router = APIRouter(tags=["artifact"])
+router = APIRouter(tags=["artifact"], responses=SIGNED_IN)
 
 
 @router.get("/model/{model_id}/version/{version_id}/artifact/{artifact_id}/suite_template")

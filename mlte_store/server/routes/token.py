@@ -7,8 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from pydantic import BaseModel
 
+from mlte_store.server.answers import TOKEN
 from mlte_store.server.auth import Users, issue_token
-from mlte_store.server.errors import TokenError
+from mlte_store.server.errors import TokenError, TooManyLogins
+from mlte_store.server.throttle import LoginThrottle
 
 router = APIRouter(tags=["token"])
 
@@ -21,7 +23,7 @@ class TokenResponse(BaseModel):
     expires_in: int
 
 
-@router.post("/token")
+@router.post("/token", responses=TOKEN)
 def token(
     request: Request,
     users: Users,
@@ -32,12 +34,20 @@ def token(
     """A token for a user's name and password (form fields, `grant_type=password`).
 
     Unknown user and wrong password get the same answer (and cost the same time).
+    Repeated failures are throttled (429, see `throttle`), before any password check.
     """
     if grant_type not in (None, "password"):
         raise TokenError("unsupported_grant_type", f"Grant type {grant_type!r} is not supported.")
+    throttle: LoginThrottle = request.app.state.throttle
+    address = request.client.host if request.client else ""
+    wait = throttle.retry_after(username, address)
+    if wait:
+        raise TooManyLogins(wait)
     user = users.authenticate(username, password)
     if user is None:
+        throttle.failed(username, address)
         raise TokenError("invalid_grant", "Incorrect username or password.")
+    throttle.succeeded(username, address)
     if user.disabled:
         raise TokenError("invalid_request", "User is inactive.")
     ttl: int = request.app.state.settings.token_ttl

@@ -11,10 +11,11 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 
 from mlte_store import Role
+from mlte_store.server.answers import SIGNED_IN
 from mlte_store.server.auth import CurrentUser, Repository, Users
 from mlte_store.server.routes.models import list_models
 
-router = APIRouter(prefix="/user/me", tags=["user"])
+router = APIRouter(prefix="/user/me", tags=["user"], responses=SIGNED_IN)
 
 #: MLTE's name of each role.
 MLTE_ROLES = {Role.ADMIN: "admin", Role.USER: "regular"}
