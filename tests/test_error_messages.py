@@ -118,7 +118,7 @@ CASES: list[tuple[str, Any, str]] = [
     (
         "a revision",
         lambda r: r.read_artifact("m", "v", "a", revision=0),
-        "revision must be an integer of 1 or more, got 0",
+        "revision must be an integer from 1 to 2147483647, got 0",
     ),
     (
         "a user",
