@@ -401,6 +401,13 @@ class ArtifactRepository(HistoryCalls):
             keys = artifacts.model_page_keys(tx, model_id)
             return artifacts.page_by_keys(tx, keys, limit, offset)
 
+    @retried
+    def count_model_artifacts(self, model_id: str) -> int:
+        """How many model-level artifacts the model has; ErrorNotFound if it is missing."""
+        model_id = inputs.identifier(model_id, "model identifier")
+        with self._db.transaction(write=False) as tx:
+            return artifacts.count_by_keys(tx, artifacts.model_page_keys(tx, model_id))
+
     def iter_model_artifacts(
         self, model_id: str, *, page_size: int = DEFAULT_PAGE_SIZE
     ) -> Iterator[Artifact]:

@@ -54,6 +54,22 @@ def test_write_list_iterate_and_delete_by_model_only(repo: ArtifactRepository) -
     assert count_rows(repo, ArtifactRevisionRow) == 4
 
 
+def test_count_model_artifacts_counts_the_models_own_artifacts_only(
+    repo: ArtifactRepository,
+) -> None:
+    repo.write_artifact("m", "v1", make_artifact("e"), parents=True)
+    assert repo.count_model_artifacts("m") == 0
+    for name in ("a", "b"):
+        repo.write_model_artifact("m", _card(name))
+    repo.write_model_artifact("other", _card("c"), parents=True)
+    assert repo.count_model_artifacts("m") == 2 == len(repo.read_model_artifacts("m"))
+    repo.delete_version("m", "v1")
+    repo.delete_model_artifact("m", "a")
+    assert repo.count_model_artifacts("m") == 1
+    with pytest.raises(ErrorNotFound, match="model 'nope' not found"):
+        repo.count_model_artifacts("nope")
+
+
 def test_model_level_writes_are_visible_from_versions_and_conflict_at_model_level(
     repo: ArtifactRepository,
 ) -> None:

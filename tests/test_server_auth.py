@@ -4,7 +4,8 @@ The routes come from the server's own `/api/openapi.json`: a route without a row
 in ROUTES fails `test_every_route_has_a_row_in_the_matrix`, so a new route
 cannot ship without its authorisation test. Each row says who may call the
 route (anyone, any signed-in user, readers or writers of the model) and how to
-call it on a model holding version `v1` and artifact `a` (revision 1).
+call it on a model holding version `v1` with artifact `a` (revision 1), and a
+model-level artifact `c`.
 """
 
 from __future__ import annotations
@@ -55,6 +56,10 @@ class Route:
 
 def _artifacts(model: str) -> str:
     return f"/model/{part(model)}/version/v1/artifact"
+
+
+def _model_artifacts(model: str) -> str:
+    return f"/model/{part(model)}/artifact"
 
 
 #: (method, OpenAPI path) -> Route. Model-scoped calls act on the model given.
@@ -109,6 +114,19 @@ ROUTES: dict[tuple[str, str], Route] = {
     ),
     ("POST", "/api/model/{model_id}/version/{version_id}/artifact/{artifact_id}/restore"): Route(
         WRITE, lambda m: ("POST", f"{_artifacts(m)}/a/restore", {"json": {"revision": 1}})
+    ),
+    # A model's own (model-level) artifacts, by model only.
+    ("POST", "/api/model/{model_id}/artifact"): Route(
+        WRITE, lambda m: ("POST", _model_artifacts(m), {"json": {"artifact": evidence("b")}})
+    ),
+    ("GET", "/api/model/{model_id}/artifact"): Route(
+        READ, lambda m: ("GET", _model_artifacts(m), {"params": {"limit": 5}})
+    ),
+    ("GET", "/api/model/{model_id}/artifact/{artifact_id}"): Route(
+        READ, lambda m: ("GET", f"{_model_artifacts(m)}/c", {})
+    ),
+    ("DELETE", "/api/model/{model_id}/artifact/{artifact_id}"): Route(
+        WRITE, lambda m: ("DELETE", f"{_model_artifacts(m)}/c", {})
     ),
     # The routes MLTE's web UI needs.
     ("POST", "/api/model/"): Route(
@@ -168,7 +186,8 @@ def bearer(token: str) -> dict[str, str]:
 
 
 def new_model(server: Server, grants: dict[str, str]) -> str:
-    """A model created over HTTP by ana (its creator), with version v1 and artifact a."""
+    """A model created over HTTP by ana (its creator), with version v1 and artifact a, and
+    model-level artifact c."""
     model = unique()
     answer = send(
         server, bearer(server.token("ana")), ("POST", "/model", {"json": {"identifier": model}})
@@ -176,6 +195,9 @@ def new_model(server: Server, grants: dict[str, str]) -> str:
     assert answer.status_code == 200
     with ArtifactRepository(server.db_url) as repo:
         repo.write_artifact(model, "v1", evidence("a", n=1), parents=True)
+        model_level = evidence("c", n=1)
+        model_level["header"]["level"] = "model"
+        repo.write_model_artifact(model, model_level)
     with UserStore(server.db_url) as users:
         for name, permission in grants.items():
             users.grant(name, model, permission)

@@ -301,6 +301,11 @@ def page_by_keys(tx: Tx, keys: Mapping[str, int], limit: int, offset: int) -> li
     return [to_artifact(row) for row in _page_rows(tx, keys, None, limit, offset)]
 
 
+def count_by_keys(tx: Tx, keys: Mapping[str, int]) -> int:
+    """How many artifacts the keys (from `page_keys` or `model_page_keys`) name."""
+    return int(tx.connection.execute(statements.count_by_keys(), dict(keys)).scalar_one())
+
+
 def delete(tx: Tx, model_id: str, version_id: str | None, artifact_id: str) -> Artifact:
     """Delete the artifact `find` would return (recording a deletion marker); return it."""
     row = tx.connection.execute(

@@ -289,6 +289,12 @@ def filtered_count(
     return statement, params.values
 
 
+@functools.cache
+def count_by_keys() -> Select[Any]:
+    """How many artifacts the keys (`keys`) make visible, without a filter."""
+    return select(func.count()).select_from(_artifact).where(visible(*parent_keys(by_name=False)))
+
+
 def filtered_page(
     cache: ShapeCache,
     dialect: str,

@@ -91,7 +91,13 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     app.state.throttle = LoginThrottle(
         settings.login_max_failures, settings.login_max_address_failures, settings.login_window
     )
-    for router in (health.router, token.router, models.router, artifacts.router):
+    for router in (
+        health.router,
+        token.router,
+        models.router,
+        artifacts.router,
+        artifacts.model_router,
+    ):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(custom_lists.router, prefix=API_PREFIX)
     for router in (custom_lists.lists_router, users_me.router, suite_template.router):

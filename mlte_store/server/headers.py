@@ -41,6 +41,15 @@ def complete(artifact: dict[str, Any]) -> dict[str, Any]:
     return {**artifact, "header": header, "body": body}
 
 
+def complete_model_level(artifact: dict[str, Any]) -> dict[str, Any]:
+    """`complete`, with the header's level made "model" (a write to the model alone)."""
+    completed = complete(artifact)
+    header = completed.get("header")
+    if not isinstance(header, dict):
+        return completed
+    return {**completed, "header": {**header, "level": "model"}}
+
+
 def card_id(identifier: str) -> str:
     """MLTE's full card id: `card.` in front unless it is there already."""
     prefix = f"{CARD}."

@@ -1,4 +1,6 @@
-"""Artifacts of a version: `/api/model/{m}/version/{v}/artifact[...]`."""
+"""Artifacts of a version, `/api/model/{m}/version/{v}/artifact[...]`, and a model's own
+(model-level) artifacts by model only, `/api/model/{m}/artifact[/{a}]`: those are
+reachable also when the model has no version."""
 
 from __future__ import annotations
 
@@ -21,12 +23,16 @@ from mlte_store.server.auth import (
     decode_id,
     is_admin,
 )
-from mlte_store.server.headers import complete
+from mlte_store.server.headers import complete, complete_model_level
 
 router = APIRouter(
     prefix="/model/{model_id}/version/{version_id}/artifact",
     tags=["artifact"],
     responses=SIGNED_IN,
+)
+
+model_router = APIRouter(
+    prefix="/model/{model_id}/artifact", tags=["artifact"], responses=SIGNED_IN
 )
 
 Limit = Annotated[int, Query(ge=0, description="Page size.")]
@@ -65,10 +71,7 @@ def write_artifact(
     admin, gets write on it); if someone else created it meanwhile, the caller
     needs write on it like on any model.
     """
-    if not access.exists:
-        if not body.parents:
-            raise ErrorNotFound(f"model {access.model_id!r} not found")
-        _create_for(access, repo, users)
+    _parents_for(access, body, repo, users)
     stored = repo.write_artifact_with_header(
         access.model_id,
         decode_id(version_id),
@@ -78,6 +81,15 @@ def write_artifact(
         user=access.user.name,
     )
     return _json({"artifact": stored.to_json()})
+
+
+def _parents_for(access: Access, body: WriteBody, repo: Repository, users: Users) -> None:
+    """A write into a missing model: 404, unless `parents`, which creates it for its writer."""
+    if access.exists:
+        return
+    if not body.parents:
+        raise ErrorNotFound(f"model {access.model_id!r} not found")
+    _create_for(access, repo, users)
 
 
 def _create_for(access: Access, repo: Repository, users: Users) -> None:
@@ -175,3 +187,49 @@ def restore_artifact(
         user=access.user.name,
     )
     return _json({"artifact": restored.to_json()})
+
+
+# -- a model's own artifacts, by model only ----------------------------------------------
+
+
+@model_router.post("", responses=WRITTEN)
+def write_model_artifact(
+    body: WriteBody, access: Creator, repo: Repository, users: Users
+) -> Response:
+    """Write a model-level artifact to the model alone: its header completed as by
+    `write_artifact`, its level made "model", stamped with now and the caller as creator.
+
+    `parents` creates a missing model, as `write_artifact` does.
+    """
+    _parents_for(access, body, repo, users)
+    stored = repo.write_model_artifact_with_header(
+        access.model_id,
+        complete_model_level(body.artifact),
+        force=body.force,
+        parents=body.parents,
+        user=access.user.name,
+    )
+    return _json({"artifact": stored.to_json()})
+
+
+@model_router.get("", responses=ARTIFACTS)
+def read_model_artifacts(
+    access: Reader, repo: Repository, limit: Limit = 100, offset: Offset = 0
+) -> Response:
+    """A page of the model's model-level artifacts; `X-Total-Count` counts them all."""
+    page = repo.read_model_artifacts(access.model_id, limit=limit, offset=offset)
+    total = repo.count_model_artifacts(access.model_id)
+    return _json([artifact.to_json() for artifact in page], total)
+
+
+@model_router.get("/{artifact_id}", responses=ONE_ARTIFACT)
+def read_model_artifact(artifact_id: str, access: Reader, repo: Repository) -> Response:
+    """The model's model-level artifact."""
+    return _json(repo.read_model_artifact(access.model_id, decode_id(artifact_id)).to_json())
+
+
+@model_router.delete("/{artifact_id}", responses=ONE_ARTIFACT)
+def delete_model_artifact(artifact_id: str, access: Writer, repo: Repository) -> Response:
+    """Delete the model's model-level artifact; return it."""
+    deleted = repo.delete_model_artifact(access.model_id, decode_id(artifact_id))
+    return _json(deleted.to_json())
