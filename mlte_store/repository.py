@@ -20,7 +20,6 @@ version-level artifact first.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from types import TracebackType
 from typing import Any
 
 from sqlalchemy import Engine
@@ -28,7 +27,7 @@ from sqlalchemy.engine import URL
 
 from mlte_store import inputs, migrate
 from mlte_store.db import artifacts, parents, search
-from mlte_store.db.connection import Database, retried
+from mlte_store.db.connection import Database, OwnsDatabase, retried
 from mlte_store.inputs import DEFAULT_PAGE_SIZE
 from mlte_store.inputs import MAX_PAGE_SIZE as MAX_PAGE_SIZE  # re-exported: public
 from mlte_store.models import (
@@ -41,7 +40,7 @@ from mlte_store.query import Filter, Query
 from mlte_store.repository_history import HistoryCalls, warn_if_folded_elsewhere
 
 
-class ArtifactRepository(HistoryCalls):
+class ArtifactRepository(OwnsDatabase, HistoryCalls):
     """MLTE's artifact store over one SQL database (PostgreSQL or SQLite).
 
     Built from a database URL (then it owns, and `close()` disposes, its
@@ -68,28 +67,6 @@ class ArtifactRepository(HistoryCalls):
             self.close()
             raise
         warn_if_folded_elsewhere(self._db.url_shown, versions)
-
-    # -- lifecycle ---------------------------------------------------------------
-
-    def close(self) -> None:
-        """Release the engine if this repository created it; a shared engine is left alone."""
-        self._db.close()
-
-    def __enter__(self) -> ArtifactRepository:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
-
-    @property
-    def engine(self) -> Engine:
-        """The engine this repository runs on."""
-        return self._db.engine
 
     # -- models ------------------------------------------------------------------
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timezone
 from functools import cached_property
-from types import TracebackType
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, Engine
@@ -21,7 +20,7 @@ from sqlalchemy.engine import URL
 from mlte_store import migrate
 from mlte_store.accounts import Permission, Role, User, check_password, check_user_name
 from mlte_store.db import users as sql
-from mlte_store.db.connection import Database
+from mlte_store.db.connection import Database, OwnsDatabase
 from mlte_store.errors import (
     ErrorDatabase,
     ErrorInvalidInput,
@@ -38,7 +37,7 @@ if TYPE_CHECKING:
 SECRET_BYTES = 48
 
 
-class UserStore:
+class UserStore(OwnsDatabase):
     """Users, grants and the signing key of the HTTP server, in the store's database."""
 
     def __init__(self, url_or_engine: str | URL | Engine | None = None) -> None:
@@ -48,26 +47,6 @@ class UserStore:
         except BaseException:
             self.close()
             raise
-
-    def close(self) -> None:
-        """Release the engine if this store created it; a shared engine is left alone."""
-        self._db.close()
-
-    def __enter__(self) -> UserStore:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
-
-    @property
-    def engine(self) -> Engine:
-        """The engine this store runs on."""
-        return self._db.engine
 
     def check_schema(self) -> None:
         """ErrorSchema unless the database answers and is at this code's head revision."""

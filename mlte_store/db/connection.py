@@ -13,6 +13,7 @@ import functools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from types import TracebackType
 from typing import ParamSpec, TypeVar
 
 from sqlalchemy import Connection, Engine
@@ -156,3 +157,34 @@ class Database:
             ) from exc
         except SQLAlchemyError as exc:
             raise ErrorDatabase(f"database error on {self.url_shown}: {exc}") from exc
+
+
+_Facade = TypeVar("_Facade", bound="OwnsDatabase")
+
+
+class OwnsDatabase:
+    """The lifecycle every facade shares (ArtifactRepository, UserStore): `close()`
+    disposes an engine the facade created and leaves a shared one alone; usable as a
+    context manager."""
+
+    _db: Database
+
+    def close(self) -> None:
+        """Release the engine if this object created it; a shared engine is left alone."""
+        self._db.close()
+
+    def __enter__(self: _Facade) -> _Facade:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    @property
+    def engine(self) -> Engine:
+        """The engine this object runs on."""
+        return self._db.engine
