@@ -46,6 +46,8 @@ class Call:
     status: int | None
     answer: Any = None
     error: str | None = None
+    #: Which client (thread, with its one keep-alive connection) sent it.
+    client: int = -1
 
 
 @dataclass
@@ -134,7 +136,19 @@ def _client(
             try:
                 answer = http.request(method, path, **kwargs)
             except httpx.TransportError as exc:
-                record(Call(kind, identifier, body, sent, time.monotonic(), None, None, repr(exc)))
+                record(
+                    Call(
+                        kind,
+                        identifier,
+                        body,
+                        sent,
+                        time.monotonic(),
+                        None,
+                        None,
+                        repr(exc),
+                        client=number,
+                    )
+                )
                 if isinstance(exc, httpx.ConnectError):
                     return  # nothing listens any more: the server was stopped
                 continue
@@ -144,7 +158,9 @@ def _client(
                 if answer.headers.get("content-type") == "application/json"
                 else answer.text
             )
-            record(Call(kind, identifier, body, sent, done, answer.status_code, content))
+            record(
+                Call(kind, identifier, body, sent, done, answer.status_code, content, client=number)
+            )
             if kind == "write" and answer.status_code == 200 and identifier is not None:
                 mine.append(identifier)
 
