@@ -175,8 +175,10 @@ def evidence(identifier: str, **body: Any) -> dict[str, Any]:
 def backend_server(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, *args: str
 ) -> Iterator[Server]:
-    """A server on a new database of the backend `request.param` (a module fixture's param)."""
+    """A server on a new database of the backend `request.param` (a module fixture's param);
+    once it has stopped, its log must hold no traceback (no request ended in a crash)."""
     folder = tmp_path_factory.mktemp(f"server-{request.param}")
     url = database_url(str(request.param), request, folder)
     with running_server(url, folder / "server.log", *args) as running:
         yield running
+    assert "Traceback" not in running.log.read_text()

@@ -72,7 +72,8 @@ def test_the_domain_and_the_input_checks_know_no_sql(module: str) -> None:
 
 @pytest.mark.parametrize("module", [name for name in MODULES if name.startswith("mlte_store.db")])
 def test_internals_never_import_the_layers_above_them(module: str) -> None:
-    above = ("mlte_store.repository",
+    above = (
+        "mlte_store.repository",
         "mlte_store.users",
         "mlte_store.server",
         "mlte_store.transfer",

@@ -40,7 +40,6 @@ def server(
     with backend_server(request, tmp_path_factory, "--max-body", "100000") as running:
         yield running
         assert running.process.poll() is None, "the server died"
-    assert "Traceback" not in running.log.read_text()
 
 
 @pytest.fixture(scope="module")

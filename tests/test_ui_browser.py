@@ -63,7 +63,6 @@ def server(
         pytest.skip(absent)
     with backend_server(request, tmp_path_factory, "--ui") as running:
         yield running
-    assert "Traceback" not in running.log.read_text()
 
 
 @pytest.fixture
