@@ -15,11 +15,12 @@ from sqlalchemy import Engine, event
 
 @dataclass
 class Timing:
-    """The latencies (seconds) of one operation, for the store and the raw driver."""
+    """Latencies (seconds) of one operation: store, same-work raw driver, minimal store."""
 
     op: str
     store: list[float] = field(default_factory=list)
     raw: list[float] = field(default_factory=list)
+    minimal: list[float] = field(default_factory=list)
     statements: list[int] = field(default_factory=list)
     #: Artifacts handled per call (throughput is items per second).
     items: int = 1
@@ -34,8 +35,19 @@ class Timing:
 
     @property
     def ratio(self) -> float | None:
+        """The store's median over the same-work baseline's."""
         raw = self.raw_median
         return self.store_median / raw if raw else None
+
+    @property
+    def minimal_median(self) -> float | None:
+        return statistics.median(self.minimal) if self.minimal else None
+
+    @property
+    def minimal_ratio(self) -> float | None:
+        """The store's median over the minimal store's."""
+        minimal = self.minimal_median
+        return self.store_median / minimal if minimal else None
 
     @property
     def throughput(self) -> float:
@@ -65,9 +77,10 @@ class StatementCounter:
 
 
 class Pair:
-    """Runs the store's and the raw driver's version of an operation alternately.
+    """Runs the store's, the raw driver's and the minimal store's version of an operation
+    alternately.
 
-    Alternating keeps both sides under the same background load on a shared machine.
+    Alternating keeps every side under the same background load on a shared machine.
     """
 
     def __init__(self, counter: StatementCounter, budget_s: float) -> None:
@@ -82,14 +95,16 @@ class Pair:
         args: list[Any],
         min_calls: int = 3,
         tick: Callable[[], None] = lambda: None,
+        minimal: Callable[[Any], object] | None = None,
     ) -> Timing:
-        """Call both sides once per argument, until the arguments or the time budget run out."""
+        """Call every side once per argument, until the arguments or the time budget run out."""
         started = time.perf_counter()
         for done, arg in enumerate(args):
-            if raw is not None:
-                t0 = time.perf_counter()
-                raw(arg)
-                timing.raw.append(time.perf_counter() - t0)
+            for side, samples in ((raw, timing.raw), (minimal, timing.minimal)):
+                if side is not None:
+                    t0 = time.perf_counter()
+                    side(arg)
+                    samples.append(time.perf_counter() - t0)
             before = self.counter.count
             t0 = time.perf_counter()
             store(arg)

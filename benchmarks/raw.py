@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from collections.abc import Sequence
 from datetime import datetime, timezone
 from typing import Any
@@ -117,26 +118,40 @@ _CONDITIONS = {
 }
 
 
+def connect(url: str, *, autocommit: bool = False) -> tuple[str, Any]:
+    """(dialect name, DB-API connection) for a store URL: sqlite3 in WAL mode, or psycopg2.
+
+    With `autocommit`, every statement is its own transaction (sqlite3's
+    `isolation_level=None`, psycopg2's `autocommit`): no BEGIN, no COMMIT.
+    """
+    parsed = make_url(url)
+    dialect = parsed.get_backend_name()
+    connection: Any
+    if dialect == "sqlite":
+        connection = sqlite3.connect(
+            parsed.database or "", timeout=30, isolation_level=None if autocommit else "DEFERRED"
+        )
+        connection.execute("PRAGMA journal_mode = WAL")
+    else:
+        connection = psycopg2.connect(
+            host=parsed.host,
+            port=parsed.port or 5432,
+            user=parsed.username,
+            password=parsed.password,
+            dbname=parsed.database,
+        )
+        connection.autocommit = autocommit
+    return dialect, connection
+
+
 class RawStore:
     """The benchmark's operations on one database, by hand, through the DB-API driver."""
 
     def __init__(self, url: str, *, history: bool = True) -> None:
         self.history = history
-        parsed = make_url(url)
-        self.dialect = parsed.get_backend_name()
-        self._connection: Any
+        self.dialect, self._connection = connect(url)
         if self.dialect == "sqlite":
-            self._connection = sqlite3.connect(parsed.database or "", timeout=30)
             self._connection.execute("PRAGMA foreign_keys = ON")
-            self._connection.execute("PRAGMA journal_mode = WAL")
-        else:
-            self._connection = psycopg2.connect(
-                host=parsed.host,
-                port=parsed.port or 5432,
-                user=parsed.username,
-                password=parsed.password,
-                dbname=parsed.database,
-            )
 
     def close(self) -> None:
         self._connection.close()
@@ -251,6 +266,12 @@ class RawStore:
         if self.history:
             self._record(row)
         self._connection.commit()
+
+    def write_with_header(self, version_pk: int, artifact: Artifact, user: str | None) -> None:
+        """The header stamped (timestamp: now, creator: `user`) as the store does, then `write`."""
+        update = {"timestamp": int(time.time()), "creator": user}
+        header = artifact.header.model_copy(update=update)
+        self.write(version_pk, Artifact.model_construct(header=header, body=artifact.body))
 
     def write_many(self, version_pk: int, artifacts: Sequence[Artifact]) -> None:
         """Batched insert (executemany / execute_values) in one transaction; revisions too."""

@@ -1,18 +1,21 @@
-"""Run the workload of docs/contract.md section 7 on the store and on the raw driver, side by side.
+"""Run the workload of docs/contract.md section 7 on the store and on two driver baselines.
 
     python -m benchmarks.run                      # N = 1,000, 10,000, 100,000; writes RESULTS.md
     python -m benchmarks.run --quick              # N = 1,000, fewer calls; prints only
+    python -m benchmarks.run --sizes 1000,10000   # only these N
 
-For each backend and N: a scratch database for the store and one for the raw
-driver (same server, same migrations), N artifacts written one call each,
-then every operation timed, alternating store and raw calls.
+For each backend and N: scratch databases for the store, the same-work raw
+driver (benchmarks/raw.py, same migrations) and the minimal driver store
+(benchmarks/minimal.py, its own plain table), all on the same server; N
+artifacts written one call each into the store (timed) and in batches into
+the baselines, then every operation of benchmarks/operations.py timed, the
+three sides' calls alternating.
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
-import random
 import statistics
 import sys
 import time
@@ -26,41 +29,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from benchmarks import report
 from benchmarks.measure import Pair, StatementCounter, Timing, current_rss
+from benchmarks.operations import MODEL, VERSION, Settings, Sides, operations
 from benchmarks.raw import RawStore
 from benchmarks.scratch import scratch_urls
-from benchmarks.workload import (
-    PROPERTY_PATH,
-    PROPERTY_VALUE,
-    TAG_PATH,
-    TAG_VALUE,
-    header_only,
-    identifier,
-    make_artifact,
-)
-from mlte_store import (
-    ArtifactRepository,
-    ArtifactType,
-    IdentifierFilter,
-    PropertyFilter,
-    Query,
-    TagFilter,
-    TypeFilter,
-)
-
-MODEL, VERSION, BULK_VERSION = "bench-model", "v1", "bulk"
-
-
-@dataclass
-class Settings:
-    sizes: list[int]
-    backends: list[str]
-    single_calls: int = 200  # reads and single writes
-    page_calls: int = 20
-    search_calls: int = 20
-    deletes: int = 100
-    bulk: int = 10_000
-    budget_s: float = 20.0  # per operation and side, beyond the minimum of 3 calls
-    stream_page: int = 500
+from benchmarks.workload import make_artifact
+from mlte_store import ArtifactRepository
 
 
 @dataclass
@@ -98,154 +71,38 @@ class Runner:
             self.progress.remove_task(task)
 
     def run(self, backend: str, n: int) -> Result:
-        with scratch_urls(backend, 2) as (store_url, raw_url):
-            store = ArtifactRepository(store_url)
-            raw = RawStore(raw_url)
-            try:
-                return self._workload(backend, n, store, raw)
-            finally:
-                raw.close()
-                store.close()
+        with scratch_urls(backend, 3) as urls, Sides.open(*urls) as sides:
+            return self._workload(backend, n, sides)
 
-    def _workload(self, backend: str, n: int, store: ArtifactRepository, raw: RawStore) -> Result:
-        s = self.settings
-        rng = random.Random(n)
+    def _workload(self, backend: str, n: int, sides: Sides) -> Result:
+        s, store = self.settings, sides.store
         result = Result(backend, n)
-        counter = StatementCounter(store.engine)
-        pair = Pair(counter, s.budget_s)
+        pair = Pair(StatementCounter(store.engine), s.budget_s)
         label = f"{backend} N={n:,}"
 
-        store.create_model(MODEL)
-        store.create_version(MODEL, VERSION)
-        _, raw_version = raw.create_parents(MODEL, VERSION)
-
-        # Fill: the store one call per artifact (timed), the raw table in batches.
+        # Fill: the store one call per artifact (timed), the baselines in batches.
         with self._task(f"{label}: write {n:,} artifacts", n) as tick:
             started = time.perf_counter()
             for i in range(n):
                 store.write_artifact(MODEL, VERSION, make_artifact(i))
                 tick()
             result.fill_per_s = n / (time.perf_counter() - started)
-            for start in range(0, n, 5_000):
-                raw.write_many(
-                    raw_version, [make_artifact(i) for i in range(start, min(n, start + 5_000))]
-                )
+            sides.fill_baselines(n)
 
-        def timed(
-            op: str,
-            calls: int,
-            store_fn: Callable[[object], object],
-            raw_fn: Callable[[object], object] | None,
-            args: list[object],
-            items: int = 1,
-        ) -> None:
-            with self._task(f"{label}: {op}", min(calls, len(args))) as tick:
+        self._stream(store, result, label)
+        for operation in operations(sides, n, s):
+            with self._task(f"{label}: {operation.op}", len(operation.args)) as tick:
                 timing = pair.run(
-                    Timing(op, items=items), store_fn, raw_fn, args[:calls], tick=tick
+                    Timing(operation.op, items=operation.items),
+                    operation.store,
+                    operation.raw,
+                    operation.args,
+                    tick=tick,
+                    minimal=operation.minimal,
                 )
             result.timings.append(timing)
 
-        ids = [identifier(i) for i in rng.sample(range(n), min(n, s.single_calls))]
-        timed(
-            "read_artifact",
-            s.single_calls,
-            lambda a: store.read_artifact(MODEL, VERSION, str(a)),
-            lambda a: raw.read(MODEL, VERSION, str(a)),
-            list(ids),
-        )
-        timed(
-            "read_artifacts, offset 0",
-            s.page_calls,
-            lambda _: store.read_artifacts(MODEL, VERSION, limit=100, offset=0),
-            lambda _: raw.page(MODEL, VERSION, 100, 0),
-            [None] * s.page_calls,
-        )
-        deep = max(0, n - 100)
-        timed(
-            f"read_artifacts, offset {deep:,}",
-            s.page_calls,
-            lambda _: store.read_artifacts(MODEL, VERSION, limit=100, offset=deep),
-            lambda _: raw.page(MODEL, VERSION, 100, deep),
-            [None] * s.page_calls,
-        )
-
-        searches: list[tuple[str, Query, str, str]] = [
-            (
-                "search: Type",
-                Query(filter=TypeFilter(item_type=ArtifactType.EVIDENCE)),
-                "type",
-                ArtifactType.EVIDENCE.value,
-            ),
-            (
-                "search: Property",
-                Query(filter=PropertyFilter(name=PROPERTY_PATH, property=PROPERTY_VALUE)),
-                "property",
-                f"{PROPERTY_PATH}={PROPERTY_VALUE}",
-            ),
-            (
-                "search: Tag",
-                Query(filter=TagFilter(name=TAG_PATH, tag=TAG_VALUE)),
-                "tag",
-                f"{TAG_PATH}={TAG_VALUE}",
-            ),
-        ]
-        for op, query, kind, value in searches:
-            timed(
-                op,
-                s.search_calls,
-                lambda _, q=query: store.search_artifacts(MODEL, VERSION, q),
-                lambda _, k=kind, v=value: raw.search(MODEL, VERSION, k, v),
-                [None] * s.search_calls,
-            )
-        timed(
-            "search: Identifier",
-            s.search_calls,
-            lambda a: store.search_artifacts(
-                MODEL, VERSION, Query(filter=IdentifierFilter(id=str(a)))
-            ),
-            lambda a: raw.search(MODEL, VERSION, "identifier", str(a)),
-            list(ids),
-        )
-
-        self._stream(store, result, label)
-
-        singles = [make_artifact(n + i) for i in range(2 * s.single_calls)]
-        timed(
-            "write_artifact",
-            s.single_calls,
-            lambda a: store.write_artifact(MODEL, VERSION, a),  # type: ignore[arg-type]
-            lambda a: raw.write(raw_version, header_only(a, "raw-" + a.header.identifier)),  # type: ignore[attr-defined]
-            list(singles[: s.single_calls]),
-        )
-        timed(
-            "write_artifact_with_header",
-            s.single_calls,
-            lambda a: store.write_artifact_with_header(MODEL, VERSION, a, user="bench"),  # type: ignore[arg-type]
-            lambda a: raw.write(raw_version, header_only(a, "raw-" + a.header.identifier)),  # type: ignore[attr-defined]
-            list(singles[s.single_calls :]),
-        )
-        victims = [identifier(i) for i in rng.sample(range(n), min(n, s.deletes))]
-        timed(
-            "delete_artifact",
-            s.deletes,
-            lambda a: store.delete_artifact(MODEL, VERSION, str(a)),
-            lambda a: raw.delete(MODEL, VERSION, str(a)),
-            list(victims),
-        )
-
-        self._history_cost(store, n, result, label)
-
-        store.create_version(MODEL, BULK_VERSION)
-        _, raw_bulk = raw.create_parents(MODEL, BULK_VERSION)
-        batch = [make_artifact(i, "bulk-") for i in range(s.bulk)]
-        timed(
-            f"write_artifacts ({s.bulk:,} in one call)",
-            1,
-            lambda b: store.write_artifacts(MODEL, BULK_VERSION, b),  # type: ignore[arg-type]
-            lambda b: raw.write_many(raw_bulk, b),  # type: ignore[arg-type]
-            [batch],
-            items=s.bulk,
-        )
+        self._history_cost(store, sides.plain, n, result, label)
         store_db = RawStore(store.engine.url.render_as_string(hide_password=False))
         try:
             result.store_bytes, result.history_bytes = store_db.size()
@@ -253,9 +110,15 @@ class Runner:
             store_db.close()
         return result
 
-    def _history_cost(self, store: ArtifactRepository, n: int, result: Result, label: str) -> None:
+    def _history_cost(
+        self,
+        store: ArtifactRepository,
+        plain: ArtifactRepository,
+        n: int,
+        result: Result,
+        label: str,
+    ) -> None:
         """write_artifact with history on and off on the same database, calls alternating."""
-        plain = ArtifactRepository(store.engine, history=False)
         counter = StatementCounter(store.engine)
         off_statements: list[int] = []
 
@@ -270,8 +133,8 @@ class Runner:
         with self._task(f"{label}: history on vs off", calls) as tick:
             result.history = Pair(counter, self.settings.budget_s).run(
                 Timing("write_artifact: history on vs off"),
-                lambda p: store.write_artifact(MODEL, VERSION, p[0]),  # type: ignore[index]
-                lambda p: off(p[1]),  # type: ignore[index]
+                lambda p: store.write_artifact(MODEL, VERSION, p[0]),
+                lambda p: off(p[1]),
                 pairs,
                 tick=tick,
             )

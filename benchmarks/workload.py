@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from functools import cache
 
-from mlte_store.models import Artifact, ArtifactHeader, ArtifactType
+from mlte_store.models import Artifact, ArtifactType
 from mlte_store.samples import sample_artifact
 
 TYPES = tuple(ArtifactType)
@@ -45,11 +45,3 @@ def make_artifact(i: int, prefix: str = "") -> Artifact:
     fixed, per_unit = _bytes_per_unit(artifact_type)
     size = max(1, round((target - fixed) / per_unit))
     return sample_artifact(artifact_type, prefix + identifier(i), index=i, size=size)
-
-
-def header_only(artifact: Artifact, identifier: str) -> Artifact:
-    """The same artifact under another identifier."""
-    header = ArtifactHeader.model_validate(
-        {**artifact.header.model_dump(), "identifier": identifier}
-    )
-    return Artifact(header=header, body=artifact.body)
