@@ -3,16 +3,17 @@
 The floor a hand-written store reaches, not a faithful store. One plain table
 of its own, created here in its own scratch database: (version, identifier,
 type, artifact JSON), primary key (version, identifier), an index on
-(version, type). The JSON column holds MLTE's whole artifact (header and
-body; TEXT on SQLite, JSONB on PostgreSQL), so a search path such as
-`body.tags` is a path in it. Every statement is its own transaction (the
-driver's autocommit): a write is one INSERT (a duplicate key raises the
-driver's IntegrityError), a read one SELECT by key, a delete one
-DELETE ... RETURNING, a page one SELECT ordered by identifier with LIMIT and
-OFFSET; Property and Tag searches compare `lower()` of the JSON value (SQLite
-json_extract / json_each, PostgreSQL `#>>` / jsonb_array_elements_text) with
-a LIKE pattern whose `%`, `_` and `\\` are escaped; bound parameters only.
-Rows come back as dicts (MLTE's JSON).
+(version, type, identifier) for the Type search in identifier order. The JSON
+column holds MLTE's whole artifact (header and body; TEXT on SQLite, JSONB on
+PostgreSQL), so a search path such as `body.tags` is a path in it. Every
+statement is its own transaction (the driver's autocommit): a write is one
+INSERT (a duplicate key raises the driver's IntegrityError), a read one SELECT
+by key, a delete one DELETE ... RETURNING, a page one SELECT ordered by
+identifier with LIMIT and OFFSET; Property and Tag searches compare `lower()`
+of the JSON value (SQLite json_extract / json_each, PostgreSQL `#>>` /
+jsonb_array_elements_text) with a LIKE pattern whose `%`, `_` and `\\` are
+escaped; bound parameters only. Rows come back as dicts (MLTE's JSON). A
+bulk write is one executemany / execute_values transaction.
 
 What it leaves out, and the store does not: models and model-level artifacts
 (one model; `version` is the version's identifier), input validation, full
