@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from mlte_store.db import parents, revisions, statements
 from mlte_store.db.connection import Tx
 from mlte_store.db.rows import (
+    DELETED_COLUMNS,
     Owner,
     artifact_row,
     artifact_values,
@@ -306,13 +307,22 @@ def count_by_keys(tx: Tx, keys: Mapping[str, int]) -> int:
 
 
 def delete(tx: Tx, model_id: str, version_id: str | None, artifact_id: str) -> Artifact:
-    """Delete the artifact `find` would return (recording a deletion marker); return it."""
-    row = tx.first(
-        statements.delete_visible(version_id is None),
-        statements.lookup(model_id, version_id, artifact_id),
-    )
+    """Delete the artifact `find` would return (recording a deletion marker); return it.
+
+    On PostgreSQL with history, one statement deletes and records the marker
+    (`statements.delete_visible_recorded`), unless it cannot number the marker
+    safely: then the marker is recorded by a statement of its own, as elsewhere.
+    """
+    params: dict[str, Any] = statements.lookup(model_id, version_id, artifact_id)
+    recording = tx.keep_history and tx.dialect == "postgresql"
+    if recording:
+        params.update(revisions.marker_time())
+        row = tx.first(statements.delete_visible_recorded(version_id is None), params)
+    else:
+        row = tx.first(statements.delete_visible(version_id is None), params)
     if row is None:
         parents.raise_missing(tx, model_id, version_id, artifact_id)
-    artifact, owner, header = deleted_artifact(row)
-    revisions.record_deletion(tx, owner, header)
+    artifact, owner, header = deleted_artifact(row[: len(DELETED_COLUMNS)])
+    if not (recording and row[-1]):
+        revisions.record_deletion(tx, owner, header)
     return artifact

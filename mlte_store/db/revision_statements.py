@@ -79,9 +79,26 @@ def next_revision(level: ArtifactLevel, owner: Any, identifier: Any) -> ScalarSe
     )
 
 
+def next_revision_of(model_pk: Any, version_pk: Any, identifier: Any) -> ColumnElement[Any]:
+    """The next revision number of an identifier whose owner is whichever of the two keys
+    is not NULL (an artifact row's owner columns), as an expression."""
+    highest = [
+        select(func.max(_revision.c.revision))
+        .where(column == key, _revision.c.identifier == identifier)
+        .scalar_subquery()
+        for column, key in ((_revision.c.version_id, version_pk), (_revision.c.model_id, model_pk))
+    ]
+    return func.coalesce(*highest, 0) + 1
+
+
 def set_revision(row_pk: int, revision: int) -> Executable:
     """Correct an artifact row's revision to the number its history gave."""
     return update(_artifact).where(_artifact.c.id == row_pk).values(revision=revision)
+
+
+def recorded_at() -> BindParameter[Any]:
+    """The `r_recorded_at` parameter: when a revision is recorded."""
+    return _recorded_at()
 
 
 def _recorded_at() -> BindParameter[Any]:

@@ -56,6 +56,11 @@ def record_write(tx: Tx, owner: Owner, written: Sequence[Any]) -> None:
         tx.connection.execute(revision_statements.set_revision(row_pk, recorded))
 
 
+def marker_time() -> dict[str, datetime]:
+    """The `r_recorded_at` parameter of a deletion marker recorded now."""
+    return {"r_recorded_at": datetime.now(timezone.utc)}
+
+
 def record_deletion(tx: Tx, owner: Owner, header: Mapping[str, Any]) -> None:
     """Record a deletion marker of the artifact whose header (HEADER_COLUMNS) is given."""
     if not tx.keep_history:
