@@ -34,36 +34,26 @@ from sqlalchemy import (
     func,
     insert,
     literal,
-    literal_column,
     null,
     or_,
     select,
-    true,
     union_all,
 )
 
 from mlte_store.db.filters import Parameters, compile_filter, filter_shape
-from mlte_store.db.revision_statements import (
-    dialect_insert,
-    next_revision,
-    next_revision_of,
-    recorded_at,
-)
+from mlte_store.db.revision_statements import deletion_with_marker, dialect_insert, next_revision
 from mlte_store.db.rows import (
     ARTIFACT_COLUMNS,
     DELETED_COLUMNS,
-    HEADER_COLUMNS,
     LEVEL_RANK,
     RECORD_COLUMNS,
     REPLACED_COLUMNS,
-    REVISION_INSERT_COLUMNS,
     VALUES,
 )
 from mlte_store.models import ArtifactLevel
 from mlte_store.query import Filter
 from mlte_store.tables import artifact_table as _artifact
 from mlte_store.tables import model_table as _model
-from mlte_store.tables import revision_table as _revision
 from mlte_store.tables import version_table as _version
 
 # Bind parameter names used in the statements.
@@ -284,59 +274,10 @@ def delete_visible(model_only: bool = False) -> Executable:
 
 @functools.cache
 def delete_visible_recorded(model_only: bool = False) -> Executable:
-    """PostgreSQL: `delete_visible` and its deletion marker in one statement (one round
-    trip less), returning DELETED_COLUMNS and whether the marker was recorded.
-
-    The marker's number comes from the history the statement's snapshot shows.
-    That is every earlier revision only if no other transaction changed the row
-    between the snapshot and the DELETE's row lock (every writer of a revision
-    changes the identifier's row; see `revisions`): so the marker is inserted only
-    if the deleted row version (`xmin`) is the one the snapshot shows. Otherwise
-    nothing is recorded here and the caller records the marker with a statement of
-    its own, which sees every committed revision, as `revisions.record_deletion`.
-    """
+    """PostgreSQL: `delete_visible` and its deletion marker in one statement, returning
+    DELETED_COLUMNS and whether the marker was recorded (`deletion_with_marker`)."""
     target = _find_visible(model_only).with_only_columns(_artifact.c.id).scalar_subquery()
-    xmin: ColumnElement[Any] = literal_column(f"{_artifact.name}.xmin")
-    removed = (
-        delete(_artifact)
-        .where(_artifact.c.id == target)
-        .returning(
-            *(_artifact.c[name] for name in _REMOVED),
-            _artifact.c.id.label("row_pk"),
-            xmin.label("row_xmin"),
-        )
-        .cte("removed")
-    )
-    unchanged = removed.c.row_xmin == (
-        select(xmin).where(_artifact.c.id == removed.c.row_pk).scalar_subquery()
-    )
-    marker = (
-        insert(_revision)
-        .from_select(
-            REVISION_INSERT_COLUMNS,
-            select(
-                removed.c.model_id,
-                removed.c.version_id,
-                *(removed.c[name] for name in HEADER_COLUMNS),
-                next_revision_of(removed.c.model_id, removed.c.version_id, removed.c.identifier),
-                null(),
-                null(),
-                true(),
-                recorded_at(),
-            ).where(unchanged),
-        )
-        .returning(_revision.c.revision)
-        .cte("marker")
-    )
-    recorded = select(func.count()).select_from(marker).scalar_subquery()
-    return select(
-        *(removed.c[column.name].label(f"c{i}") for i, column in enumerate(DELETED_COLUMNS)),
-        (recorded > 0).label("recorded"),
-    ).select_from(removed)
-
-
-#: The columns of a removed artifact row that `delete_visible_recorded` needs.
-_REMOVED = ("model_id", "version_id", *HEADER_COLUMNS, "body")
+    return deletion_with_marker(_artifact.c.id == target, DELETED_COLUMNS)
 
 
 def filtered_count(
