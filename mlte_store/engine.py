@@ -14,6 +14,7 @@ begin listener sends no BEGIN, on PostgreSQL the driver runs in autocommit mode.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import select
@@ -182,12 +183,30 @@ def configure_sqlite(engine: Engine, *, foreign_keys: bool = True) -> None:
             cursor.close()
 
     event.listen(engine, "after_cursor_execute", _count_statement)
+    event.listen(engine, "begin", _begin_sqlite)
 
-    @event.listens_for(engine, "begin")
-    def _on_begin(connection: Connection) -> None:
-        # A write takes the write lock up front: a deferred transaction that
-        # later upgrades to a writer can fail at once with "database is locked".
-        options = connection.get_execution_options()
-        if options.get(SINGLE_STATEMENT_OPTION, False):
-            return  # one statement in autocommit mode is atomic by itself
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if options.get(WRITE_OPTION) else "BEGIN")
+
+def _begin_sqlite(connection: Connection) -> None:
+    """Send SQLite's BEGIN: IMMEDIATE for a write, none for a single statement.
+
+    A write takes the write lock up front: a deferred transaction that later
+    upgrades to a writer can fail at once with "database is locked". One
+    statement in autocommit mode is atomic by itself.
+    """
+    options = connection.get_execution_options()
+    if options.get(SINGLE_STATEMENT_OPTION, False):
+        return
+    send_driver_sql(connection, "BEGIN IMMEDIATE" if options.get(WRITE_OPTION) else "BEGIN")
+
+
+def send_driver_sql(connection: Connection, sql: str) -> None:
+    """Run a statement without parameters or rows on the driver's cursor, through
+    SQLAlchemy's raw path (`Connection._cursor_execute`: the cursor events fire, driver
+    errors are translated as `exec_driver_sql` translates them) without its execution
+    context and result."""
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        connection._cursor_execute(cursor, sql, ())
+    finally:
+        with contextlib.suppress(Exception):  # a lost connection's cursor refuses to close
+            cursor.close()

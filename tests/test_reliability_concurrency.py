@@ -7,6 +7,7 @@ each writer with its own repository writing 200 artifacts with `parents=True`.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import threading
 from collections.abc import Callable
@@ -14,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from mlte_store import ArtifactRepository, ErrorAlreadyExists, Model, Version
+from mlte_store import ArtifactRepository, ErrorAlreadyExists, ErrorNotFound, Model, Version
 from mlte_store.tables import ArtifactRow, ModelRow, VersionRow
 
 from .helpers import count_rows, make_artifact
@@ -191,3 +192,29 @@ def test_concurrent_writes_and_deletes_of_one_model_stay_consistent(
         assert repo.list_versions("m") in ([], ["v"])
         if level == "model":  # deleting a version keeps model-level artifacts
             assert count_rows(repo, ArtifactRow) == 4 * 25
+
+
+def test_racing_overwrites_and_deletes_keep_each_history_gap_free(store_url: str) -> None:
+    """Forced writers at both levels race deleters of the same identifier: each level's
+    history is numbered 1, 2, 3... without a gap or a repeat."""
+    with ArtifactRepository(store_url) as repo:
+        repo.create_model(Model(identifier="m", versions=[Version(identifier="v")]))
+
+    def worker(n: int, barrier: threading.Barrier) -> None:
+        with ArtifactRepository(store_url) as own:
+            barrier.wait()
+            for round_ in range(FORCE_ROUNDS // 2):
+                if n % 3 == 2:
+                    with contextlib.suppress(ErrorNotFound):
+                        own.delete_artifact("m", "v", "same")
+                    continue
+                artifact = make_artifact("same", level="model" if n % 3 == 0 else "version")
+                artifact.body.update(overwrite_body(n, round_))
+                own.write_artifact("m", "v", artifact, force=True)
+
+    assert run_threads(6, worker) == []
+    with ArtifactRepository(store_url) as repo:
+        for level in ("model", "version"):
+            history = repo.read_artifact_history("m", "v", "same", level=level)
+            numbers = [entry.revision for entry in history]
+            assert numbers == list(range(1, len(numbers) + 1)), level

@@ -327,3 +327,46 @@ def test_unreachable_server_is_the_librarys_error() -> None:
     with pytest.raises(ErrorDatabase, match="nothing was written") as caught:
         ArtifactRepository("postgresql://nobody@127.0.0.1:1/none")
     assert isinstance(caught.value.__cause__, DBAPIError)
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+def test_a_delete_that_waited_for_a_write_numbers_its_marker_after_that_write(
+    store_url: str,
+) -> None:
+    """The delete's statement starts while another transaction rewrites the artifact (row
+    updated, revision 2 recorded) and waits for its row lock: the marker is then numbered 3
+    from the history committed meanwhile, not 2 from the statement's older snapshot."""
+    with ArtifactRepository(store_url) as repo:
+        repo.write_artifact("m", "v", make_artifact("a"), parents=True)
+        admin, writer = connect_postgres(store_url), connect_postgres(store_url)
+        writer.autocommit = False
+        outcome: list[BaseException] = []
+
+        def delete() -> None:
+            try:
+                repo.delete_artifact("m", "v", "a")
+            except BaseException as exc:
+                outcome.append(exc)
+
+        try:
+            with writer.cursor() as cursor:
+                cursor.execute("UPDATE mlte_artifact SET revision = 2 WHERE identifier = 'a'")
+                cursor.execute(
+                    "INSERT INTO mlte_artifact_revision (model_id, version_id, identifier, type, "
+                    "timestamp, creator, revision, body, digest, deleted, recorded_at) "
+                    "SELECT model_id, version_id, identifier, type, timestamp, creator, 2, body, "
+                    "digest, false, now() FROM mlte_artifact WHERE identifier = 'a'"
+                )
+                cursor.execute("SELECT pg_backend_pid()")
+                (writer_pid,) = cursor.fetchone()
+            deleter = threading.Thread(target=delete)
+            deleter.start()
+            wait_for_lock_waiter(admin, {writer_pid})
+            writer.commit()
+            deleter.join(timeout=30)
+        finally:
+            writer.close()
+            admin.close()
+        assert outcome == []
+        history = repo.read_artifact_history("m", "v", "a")
+        assert [(r.revision, r.deleted) for r in history] == [(1, False), (2, False), (3, True)]

@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from mlte_store.db import parents, revisions, statements
 from mlte_store.db.connection import Tx
 from mlte_store.db.rows import (
+    DELETED_COLUMNS,
     Owner,
     artifact_row,
     artifact_values,
@@ -90,7 +91,7 @@ def _insert_by_name(
     """
     params = value_params(values)
     params.update(statements.lookup(model_id, version_id))
-    written = tx.connection.execute(statements.insert_new(level, by_name=True), params).first()
+    written = tx.first(statements.insert_new(level, by_name=True), params)
     if written is None:
         return False
     row_pk, revision, model_pk, version_pk = written
@@ -101,7 +102,7 @@ def _insert_by_name(
 def _insert_new(tx: Tx, owner: Owner, params: dict[str, Any], where: str) -> None:
     """Insert unless an artifact with the identifier is visible from the version."""
     try:
-        written = tx.connection.execute(statements.insert_new(owner.level), params).first()
+        written = tx.first(statements.insert_new(owner.level), params)
     except IntegrityError as exc:
         raise ErrorAlreadyExists(f"{where} already exists") from exc
     if written is None:
@@ -115,11 +116,10 @@ def _replace(tx: Tx, owner: Owner, params: dict[str, Any]) -> None:
     The upsert changes nothing (and records no revision) when the header
     and body equal the current ones, so retried writes are idempotent.
     """
-    connection = tx.connection
-    removed = connection.execute(statements.delete_other_level(owner.level), params).first()
+    removed = tx.first(statements.delete_other_level(owner.level), params)
     if removed is not None:
         revisions.record_deletion(tx, *removed_record(removed))
-    written = connection.execute(statements.upsert(tx.dialect, owner.level), params).first()
+    written = tx.first(statements.upsert(tx.dialect, owner.level), params)
     if written is not None:
         revisions.record_write(tx, owner, written)
 
@@ -209,10 +209,10 @@ def _chunks(items: Sequence[_T], size: int) -> Iterator[Sequence[_T]]:
 def find(tx: Tx, model_id: str, version_id: str | None, artifact_id: str) -> Artifact:
     """The version-level artifact, else the model-level one (`version_id` None: the
     model-level one of the model alone); ErrorNotFound naming what is missing."""
-    row = tx.connection.execute(
+    row = tx.first(
         statements.find_visible(version_id is None),
         statements.lookup(model_id, version_id, artifact_id),
-    ).first()
+    )
     if row is None:
         parents.raise_missing(tx, model_id, version_id, artifact_id)
     return to_artifact(row)
@@ -248,7 +248,7 @@ def keyset_page(
 ) -> tuple[list[Artifact], tuple[str, int] | None]:
     """(up to `size` artifacts after the keyset position `after`, the next position or None
     at the end). `keys` come from `page_keys`."""
-    rows = _page_rows(tx, keys, filter, size, 0, after).all()
+    rows = _page_rows(tx, keys, filter, size, 0, after)
     following = keyset_after(rows[-1]) if len(rows) == size else None
     return [to_artifact(row) for row in rows], following
 
@@ -260,7 +260,7 @@ def _page_rows(
     limit: int | None,
     offset: int,
     after: tuple[str, int] | None = None,
-) -> Any:
+) -> list[Any]:
     """Run the page statement of this filter's shape; `owners` names the version by its keys
     (`statements.keys`) or by its identifiers (`statements.lookup`)."""
     statement, values = statements.filtered_page(
@@ -277,14 +277,14 @@ def _page_rows(
         values.update({"page_limit": limit, "page_cut": offset + limit})
     if after is not None:
         values["page_after"] = after[0]
-    return tx.connection.execute(statement, values)
+    return tx.rows(statement, values)
 
 
 def count(tx: Tx, model_id: str, version_id: str, filter: Filter) -> int:
     """How many visible artifacts match; ErrorNotFound for missing parents when none do."""
     statement, values = statements.filtered_count(tx.shapes, tx.dialect, filter)
     values.update(statements.lookup(model_id, version_id))
-    found = int(tx.connection.execute(statement, values).scalar_one())
+    found = int(tx.first(statement, values)[0])
     if found == 0:
         parents.version_keys(tx, model_id, version_id)
     return found
@@ -303,17 +303,26 @@ def page_by_keys(tx: Tx, keys: Mapping[str, int], limit: int, offset: int) -> li
 
 def count_by_keys(tx: Tx, keys: Mapping[str, int]) -> int:
     """How many artifacts the keys (from `page_keys` or `model_page_keys`) name."""
-    return int(tx.connection.execute(statements.count_by_keys(), dict(keys)).scalar_one())
+    return int(tx.first(statements.count_by_keys(), keys)[0])
 
 
 def delete(tx: Tx, model_id: str, version_id: str | None, artifact_id: str) -> Artifact:
-    """Delete the artifact `find` would return (recording a deletion marker); return it."""
-    row = tx.connection.execute(
-        statements.delete_visible(version_id is None),
-        statements.lookup(model_id, version_id, artifact_id),
-    ).first()
+    """Delete the artifact `find` would return (recording a deletion marker); return it.
+
+    On PostgreSQL with history, one statement deletes and records the marker
+    (`statements.delete_visible_recorded`), unless it cannot number the marker
+    safely: then the marker is recorded by a statement of its own, as elsewhere.
+    """
+    params: dict[str, Any] = statements.lookup(model_id, version_id, artifact_id)
+    recording = tx.keep_history and tx.dialect == "postgresql"
+    if recording:
+        params.update(revisions.marker_time())
+        row = tx.first(statements.delete_visible_recorded(version_id is None), params)
+    else:
+        row = tx.first(statements.delete_visible(version_id is None), params)
     if row is None:
         parents.raise_missing(tx, model_id, version_id, artifact_id)
-    artifact, owner, header = deleted_artifact(row)
-    revisions.record_deletion(tx, owner, header)
+    artifact, owner, header = deleted_artifact(row[: len(DELETED_COLUMNS)])
+    if not (recording and row[-1]):
+        revisions.record_deletion(tx, owner, header)
     return artifact

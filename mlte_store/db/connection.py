@@ -10,16 +10,17 @@ never open, commit or roll back anything.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from types import TracebackType
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, Executable
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 
+from mlte_store.db import driver
 from mlte_store.db.statements import ShapeCache
 from mlte_store.engine import (
     SINGLE_STATEMENT_OPTION,
@@ -71,6 +72,17 @@ class Tx:
     keep_history: bool
     #: The repository's filter-shaped statements.
     shapes: ShapeCache
+    #: The engine's statements compiled for its dialect (`rows`, `first`).
+    compiled: driver.CompiledCache
+
+    def rows(self, statement: Executable, values: Mapping[str, Any]) -> list[Any]:
+        """Run a cached (hot-path) statement on the driver connection; its rows as tuples."""
+        return driver.run(self.connection, self.compiled, statement, values)
+
+    def first(self, statement: Executable, values: Mapping[str, Any]) -> Any:
+        """The first row of `rows`, or None."""
+        found = driver.run(self.connection, self.compiled, statement, values)
+        return found[0] if found else None
 
 
 class Database:
@@ -92,6 +104,7 @@ class Database:
         #: The URL as errors show it (no password).
         self.url_shown = self.engine.url.render_as_string(hide_password=True)
         self._shapes = ShapeCache()
+        self._compiled = driver.CompiledCache(self.engine.dialect)
 
     def close(self) -> None:
         """Dispose the engine if it was created here; a shared engine is left alone."""
@@ -136,7 +149,9 @@ class Database:
                 elif single:
                     connection.execution_options(**{SINGLE_STATEMENT_OPTION: True})
                 with connection.begin():
-                    yield Tx(connection, self.dialect, self.keep_history, self._shapes)
+                    yield Tx(
+                        connection, self.dialect, self.keep_history, self._shapes, self._compiled
+                    )
         except ErrorStore:
             raise
         except IntegrityError as exc:

@@ -78,9 +78,7 @@ def model_key(tx: Tx, model_id: str) -> int:
 
 def version_keys(tx: Tx, model_id: str, version_id: str) -> tuple[int, int]:
     """(model pk, version pk); ErrorNotFound naming the model or the version."""
-    row = tx.connection.execute(
-        statements.parents_or_model(), statements.lookup(model_id, version_id)
-    ).first()
+    row = tx.first(statements.parents_or_model(), statements.lookup(model_id, version_id))
     return _checked(row, model_id, version_id)
 
 
@@ -122,7 +120,7 @@ def lock(
     statement = statements.lock_parents(tx.dialect, level)
     params = statements.lookup(model_id, version_id)
     for _ in range(CREATE_ATTEMPTS):
-        row = tx.connection.execute(statement, params).first()
+        row = tx.first(statement, params)
         if row is not None:
             return int(row[0]), int(row[1])
         if not create:

@@ -27,6 +27,7 @@ from sqlalchemy import (
     false,
     func,
     insert,
+    literal_column,
     null,
     or_,
     select,
@@ -79,6 +80,18 @@ def next_revision(level: ArtifactLevel, owner: Any, identifier: Any) -> ScalarSe
     )
 
 
+def _next_revision_of(model_pk: Any, version_pk: Any, identifier: Any) -> ColumnElement[Any]:
+    """The next revision number of an identifier whose owner is whichever of the two keys
+    is not NULL (an artifact row's owner columns), as an expression."""
+    highest = [
+        select(func.max(_revision.c.revision))
+        .where(column == key, _revision.c.identifier == identifier)
+        .scalar_subquery()
+        for column, key in ((_revision.c.version_id, version_pk), (_revision.c.model_id, model_pk))
+    ]
+    return func.coalesce(*highest, 0) + 1
+
+
 def set_revision(row_pk: int, revision: int) -> Executable:
     """Correct an artifact row's revision to the number its history gave."""
     return update(_artifact).where(_artifact.c.id == row_pk).values(revision=revision)
@@ -113,6 +126,58 @@ def revision_marker(level: ArtifactLevel) -> Insert:
         .from_select(REVISION_INSERT_COLUMNS, source)
         .returning(_revision.c.revision)
     )
+
+
+def deletion_with_marker(which: ColumnElement[bool], returned: Sequence[Any]) -> Select[Any]:
+    """PostgreSQL: DELETE of the artifact row `which` selects and INSERT of its deletion
+    marker in one statement (CTEs), returning the `returned` artifact columns of the
+    deleted row, then whether the marker was recorded.
+
+    The marker's number comes from the history the statement's snapshot shows.
+    That is every earlier revision only if no other transaction changed the row
+    between the snapshot and the DELETE's row lock (every writer of a revision
+    changes the identifier's row; see `revisions`): so the marker is inserted only
+    if the deleted row version (`xmin`) is the one the snapshot shows. Otherwise
+    nothing is recorded here and the caller records the marker with a statement of
+    its own, which sees every committed revision (`revision_marker`).
+    """
+    xmin: ColumnElement[Any] = literal_column(f"{_artifact.name}.xmin")
+    removed = (
+        delete(_artifact)
+        .where(which)
+        .returning(
+            *(_artifact.c[name] for name in ("model_id", "version_id", *HEADER_COLUMNS, "body")),
+            _artifact.c.id.label("row_pk"),
+            xmin.label("row_xmin"),
+        )
+        .cte("removed")
+    )
+    unchanged = removed.c.row_xmin == (
+        select(xmin).where(_artifact.c.id == removed.c.row_pk).scalar_subquery()
+    )
+    marker = (
+        insert(_revision)
+        .from_select(
+            REVISION_INSERT_COLUMNS,
+            select(
+                removed.c.model_id,
+                removed.c.version_id,
+                *(removed.c[name] for name in HEADER_COLUMNS),
+                _next_revision_of(removed.c.model_id, removed.c.version_id, removed.c.identifier),
+                null(),
+                null(),
+                true(),
+                _recorded_at(),
+            ).where(unchanged),
+        )
+        .returning(_revision.c.revision)
+        .cte("marker")
+    )
+    recorded = select(func.count()).select_from(marker).scalar_subquery()
+    return select(
+        *(removed.c[column.name].label(f"c{i}") for i, column in enumerate(returned)),
+        (recorded > 0).label("recorded"),
+    ).select_from(removed)
 
 
 def _copied(revision: Any) -> Select[Any]:

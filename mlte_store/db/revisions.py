@@ -51,11 +51,14 @@ def record_write(tx: Tx, owner: Owner, written: Sequence[Any]) -> None:
         return
     row_pk, row_revision = written
     params = {"r_row": row_pk, "r_recorded_at": datetime.now(timezone.utc)}
-    recorded = int(
-        tx.connection.execute(revision_statements.revision_copy(owner.level), params).scalar_one()
-    )
+    recorded = int(tx.first(revision_statements.revision_copy(owner.level), params)[0])
     if recorded != row_revision:
         tx.connection.execute(revision_statements.set_revision(row_pk, recorded))
+
+
+def marker_time() -> dict[str, datetime]:
+    """The `r_recorded_at` parameter of a deletion marker recorded now."""
+    return {"r_recorded_at": datetime.now(timezone.utc)}
 
 
 def record_deletion(tx: Tx, owner: Owner, header: Mapping[str, Any]) -> None:
@@ -64,7 +67,7 @@ def record_deletion(tx: Tx, owner: Owner, header: Mapping[str, Any]) -> None:
         return
     params = {f"r_{name}": header[name] for name in HEADER_COLUMNS}
     params.update(r_owner=owner.pk, r_recorded_at=datetime.now(timezone.utc))
-    tx.connection.execute(revision_statements.revision_marker(owner.level), params).scalar_one()
+    tx.first(revision_statements.revision_marker(owner.level), params)
 
 
 def max_revisions(

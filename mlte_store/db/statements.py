@@ -41,7 +41,7 @@ from sqlalchemy import (
 )
 
 from mlte_store.db.filters import Parameters, compile_filter, filter_shape
-from mlte_store.db.revision_statements import dialect_insert, next_revision
+from mlte_store.db.revision_statements import deletion_with_marker, dialect_insert, next_revision
 from mlte_store.db.rows import (
     ARTIFACT_COLUMNS,
     DELETED_COLUMNS,
@@ -270,6 +270,14 @@ def delete_visible(model_only: bool = False) -> Executable:
     """DELETE of the artifact `find_visible` finds, returning DELETED_COLUMNS."""
     target = _find_visible(model_only).with_only_columns(_artifact.c.id).scalar_subquery()
     return delete(_artifact).where(_artifact.c.id == target).returning(*DELETED_COLUMNS)
+
+
+@functools.cache
+def delete_visible_recorded(model_only: bool = False) -> Executable:
+    """PostgreSQL: `delete_visible` and its deletion marker in one statement, returning
+    DELETED_COLUMNS and whether the marker was recorded (`deletion_with_marker`)."""
+    target = _find_visible(model_only).with_only_columns(_artifact.c.id).scalar_subquery()
+    return deletion_with_marker(_artifact.c.id == target, DELETED_COLUMNS)
 
 
 def filtered_count(
