@@ -20,6 +20,7 @@ import select
 import weakref
 from typing import Any
 
+import orjson
 from sqlalchemy import Engine, event
 from sqlalchemy import create_engine as sa_create_engine
 from sqlalchemy.engine import URL, Connection, make_url
@@ -56,8 +57,34 @@ def resolve_url(url: str | URL | None = None) -> URL:
 
 
 def dumps(value: Any) -> str:
-    """Serialise JSON for storage: unicode kept as is, NaN and Infinity refused."""
-    return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    """Serialise JSON for storage: unicode kept as is, no insignificant whitespace.
+
+    orjson, or Python's json for what orjson cannot write (integers over 64 bits,
+    non-text keys; NaN and Infinity are refused there). The store only writes
+    validated values, which hold no NaN or Infinity (orjson would write null).
+    A float may be written differently from json (1e-7, not 1e-07): the same number.
+    """
+    try:
+        return orjson.dumps(value).decode("utf-8")
+    except TypeError:
+        return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+
+
+#: A run of this many digits may be an integer over 64 bits, which orjson reads as a float.
+_LONG_DIGITS = b"0" * 19
+_DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
+
+
+def loads(text: str | bytes) -> Any:
+    """Parse stored JSON as Python's json does: with orjson unless the text has a run of
+    19 digits (a possible integer over 64 bits, kept exact by json) or orjson refuses it."""
+    try:
+        data = text.encode("utf-8") if isinstance(text, str) else text
+        if _LONG_DIGITS not in data.translate(_DIGITS_AS_ZERO):
+            return orjson.loads(data)
+    except (UnicodeEncodeError, orjson.JSONDecodeError):
+        pass
+    return json.loads(text)
 
 
 def create_engine(
@@ -70,6 +97,7 @@ def create_engine(
     """
     resolved = resolve_url(url)
     kwargs.setdefault("json_serializer", dumps)
+    kwargs.setdefault("json_deserializer", loads)
     if resolved.get_backend_name() == "sqlite":
         kwargs.setdefault("connect_args", {}).setdefault("timeout", SQLITE_BUSY_TIMEOUT_MS / 1000)
         engine = sa_create_engine(resolved, **kwargs)

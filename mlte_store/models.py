@@ -11,12 +11,25 @@ import hashlib
 import json
 import math
 import reprlib
+import threading
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 from enum import Enum
-from typing import Annotated, Any
+from typing import Annotated, Any, NamedTuple
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict, model_validator
+import orjson
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    Strict,
+    ValidationInfo,
+    model_validator,
+)
+
+from mlte_store import casefold
 
 #: Longest identifier (model, version or artifact), in characters.
 MAX_IDENTIFIER_LENGTH = 255
@@ -246,12 +259,19 @@ class Artifact(BaseModel):
     body: dict[str, Any]
 
     @model_validator(mode="after")
-    def _check_body(self) -> Artifact:
+    def _check_body(self, info: ValidationInfo) -> Artifact:
         body_type = self.body.get("artifact_type")
         if body_type != self.header.type.value:
             rule = f"must equal header.type {self.header.type.value!r}"
             raise Refused("body.artifact_type", rule, body_type)
-        check_json_value(self.body)
+        if info.context is not TO_WRITE:
+            check_json_value(self.body)
+            return self
+        forms = body_forms(self.body)
+        if forms is None:
+            check_json_value(self.body)  # refused (says why), or accepted off the fast path
+        else:
+            _validated.last = (self.body, forms)
         return self
 
     def to_json(self) -> dict[str, Any]:
@@ -264,16 +284,25 @@ def canonical_json(body: Any) -> bytes:
 
     A float with an integral value is written as the integer its decimal
     text denotes (1.5e300 as 15 followed by 299 zeros): the same JSON number,
-    and what PostgreSQL's JSONB gives back for it.
+    and what PostgreSQL's JSONB gives back for it. Numbers are written as
+    Python's `json` writes them (the bytes of old digests must not change).
     """
-    return json.dumps(
-        _canonical_numbers(body), sort_keys=True, separators=(",", ":"), ensure_ascii=False
-    ).encode("utf-8")
+    try:
+        return _canonical_bytes(_canonical(body))
+    except (_OffFastPath, TypeError, ValueError):
+        return _reference_canonical_json(body)
 
 
 def body_digest(body: Any) -> str:
     """SHA-256 (hex) of the body's canonical JSON: what revisions and `verify` compare."""
     return hashlib.sha256(canonical_json(body)).hexdigest()
+
+
+def _reference_canonical_json(body: Any) -> bytes:
+    """`canonical_json` with Python's json module: the definition the fast path must match."""
+    return json.dumps(
+        _canonical_numbers(body), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    ).encode("utf-8")
 
 
 def _canonical_numbers(value: Any) -> Any:
@@ -284,6 +313,142 @@ def _canonical_numbers(value: Any) -> Any:
     if isinstance(value, list):
         return [_canonical_numbers(item) for item in value]
     return value
+
+
+class _OffFastPath(Exception):
+    """A value the fast walks do not handle: refused, or left to the detailed walk."""
+
+
+#: Integers orjson writes itself (64 bits, signed or unsigned); others are fragments.
+_ORJSON_INT_MIN, _ORJSON_INT_MAX = -(2**63), 2**64 - 1
+
+#: Integral floats below this magnitude are exact integers (no decimal text needed).
+_EXACT_FLOAT = 2.0**53
+
+
+def _canonical_number(value: Any, kind: type) -> Any:
+    """A number, boolean or null as the canonical walk keeps it for orjson: the same text
+    as Python's json writes (orjson writes floats below 1e-4 and ints over 64 bits
+    differently or not at all, so those become pre-written fragments)."""
+    if kind is float:
+        if not math.isfinite(value):
+            raise _OffFastPath
+        if value.is_integer():
+            if -_EXACT_FLOAT < value < _EXACT_FLOAT:
+                return int(value)
+            value, kind = int(Decimal(repr(value))), int
+        elif -1e-4 < value < 1e-4:
+            return orjson.Fragment(repr(value))
+        else:
+            return value
+    if kind is int:
+        if _ORJSON_INT_MIN <= value <= _ORJSON_INT_MAX:
+            return value
+        return orjson.Fragment(str(value))
+    if value is None or kind is bool:
+        return value
+    raise _OffFastPath
+
+
+def _canonical(value: Any) -> Any:
+    """The canonical walk for orjson (exact JSON types only, else _OffFastPath)."""
+    kind = type(value)
+    if kind is dict:
+        return {key: _canonical(item) for key, item in value.items()}
+    if kind is list:
+        return [_canonical(item) for item in value]
+    if kind is str:
+        return value
+    return _canonical_number(value, kind)
+
+
+def _canonical_bytes(canonical: Any) -> bytes:
+    return orjson.dumps(canonical, option=orjson.OPT_SORT_KEYS)
+
+
+class BodyForms(NamedTuple):
+    """What a write stores besides an artifact's body: its search document and digest."""
+
+    #: `casefold.search_document(body)`.
+    search: dict[str, Any]
+    #: `body_digest(body)`.
+    digest: str
+
+
+#: Validation context of the store's own checks (`inputs.artifact`): the validator walks
+#: the body once to check it and to make its BodyForms, kept for the write (`forms_of`).
+TO_WRITE: dict[str, bool] = {"to_write": True}
+
+# The last body validated TO_WRITE on this thread, and its forms (one slot: a call
+# validates its artifact, then writes it; the body is held so its id is never reused).
+_validated = threading.local()
+
+
+def forms_of(body: dict[str, Any]) -> BodyForms:
+    """The search document and digest of a body: those made when it was validated to be
+    written, if it is that body, else computed now."""
+    last = getattr(_validated, "last", None)
+    if last is not None and last[0] is body:
+        return last[1]  # type: ignore[no-any-return]
+    forms = body_forms(body)
+    if forms is not None:
+        return forms
+    return BodyForms(casefold.search_document(body), body_digest(body))
+
+
+def body_forms(body: Any) -> BodyForms | None:
+    """One walk of a body: whether `check_json_value` accepts it on the fast path (exact
+    JSON types only, like `_plain_json`), its search document and canonical digest input
+    together. None when refused or off the fast path (`check_json_value` then decides)."""
+    if type(body) is not dict:
+        return None
+    try:
+        search, canonical = _forms(body, 0, casefold.fold)
+        digest = hashlib.sha256(_canonical_bytes(canonical)).hexdigest()
+    except (_OffFastPath, TypeError, ValueError):
+        return None
+    return BodyForms(search, digest)
+
+
+def _forms(
+    container: dict[str, Any] | list[Any], depth: int, fold: Callable[[str], str]
+) -> tuple[Any, Any]:
+    """(search document, canonical form) of a dict or list at `depth`, text folded with
+    `fold`; _OffFastPath if `_plain_json` would refuse it."""
+    if depth >= MAX_BODY_DEPTH:
+        raise _OffFastPath
+    search: Any
+    canonical: Any
+    if type(container) is dict:
+        search, canonical = {}, {}
+        items: Any = container.items()
+    else:
+        search, canonical = [], []
+        items = enumerate(container)
+        add_search, add_canonical = search.append, canonical.append
+    is_dict = type(container) is dict
+    for key, child in items:
+        if is_dict:
+            if type(key) is not str or "\x00" in key:
+                raise _OffFastPath
+            if not key.isascii() and not _storable_text(key):
+                raise _OffFastPath
+        kind = type(child)
+        if kind is str:
+            if "\x00" in child or (not child.isascii() and not _storable_text(child)):
+                raise _OffFastPath
+            folded, kept = fold(child), child
+        elif kind is dict or kind is list:
+            folded, kept = _forms(child, depth + 1, fold)
+        else:
+            folded, kept = child, _canonical_number(child, kind)
+        if is_dict:
+            search[casefold.encode_key(key)] = folded
+            canonical[key] = kept
+        else:
+            add_search(folded)
+            add_canonical(kept)
+    return search, canonical
 
 
 class ArtifactRevision(BaseModel):

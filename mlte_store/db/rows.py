@@ -24,6 +24,7 @@ from mlte_store.models import (
     ArtifactType,
     DigestMismatch,
     body_digest,
+    forms_of,
 )
 from mlte_store.tables import artifact_table as _artifact
 from mlte_store.tables import model_table as _model
@@ -158,18 +159,30 @@ VALUES = ("identifier", "type", "timestamp", "creator", "body", "digest", "searc
 
 
 def artifact_values(artifact: Artifact) -> dict[str, Any]:
-    """The VALUES of an artifact's row (everything but its owner and revision)."""
+    """The VALUES of an artifact's row (everything but its owner and revision).
+
+    The search document is `casefold.search_document(artifact.to_json())`, its body
+    part and the digest made by the walk that validated the body (`forms_of`).
+    """
     header = artifact.header
+    forms = forms_of(artifact.body)
+    search = {
+        _HEADER_KEY: casefold.search_document(header.model_dump(mode="json")),
+        _BODY_KEY: forms.search,
+    }
     return {
         "identifier": header.identifier,
         "type": header.type.value,
         "timestamp": header.timestamp,
         "creator": header.creator,
         "body": artifact.body,
-        "digest": body_digest(artifact.body),
-        "search": casefold.search_document(artifact.to_json()),
+        "digest": forms.digest,
+        "search": search,
         "folded_with": casefold.UNICODE_VERSION,
     }
+
+
+_HEADER_KEY, _BODY_KEY = casefold.encode_key("header"), casefold.encode_key("body")
 
 
 def value_params(values: Mapping[str, Any]) -> dict[str, Any]:
