@@ -12,7 +12,7 @@ import json
 import math
 import reprlib
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from decimal import Decimal
 from enum import Enum
@@ -320,7 +320,7 @@ class _OffFastPath(Exception):
 
 
 #: Integers orjson writes itself (64 bits, signed or unsigned); others are fragments.
-_ORJSON_INT_MIN, _ORJSON_INT_MAX = -(2**63), 2**64 - 1
+_INT64, _UINT64 = -(2**63), 2**64 - 1
 
 #: Integral floats below this magnitude are exact integers (no decimal text needed).
 _EXACT_FLOAT = 2.0**53
@@ -342,7 +342,7 @@ def _canonical_number(value: Any, kind: type) -> Any:
         else:
             return value
     if kind is int:
-        if _ORJSON_INT_MIN <= value <= _ORJSON_INT_MAX:
+        if _INT64 <= value <= _UINT64:
             return value
         return orjson.Fragment(str(value))
     if value is None or kind is bool:
@@ -402,12 +402,36 @@ def body_forms(body: Any) -> BodyForms | None:
     together. None when refused or off the fast path (`check_json_value` then decides)."""
     if type(body) is not dict:
         return None
+    fold = casefold.fold
     try:
-        search, canonical = _forms(body, 0, casefold.fold)
+        search, canonical = _forms(body, 0, str.casefold if fold is _FOLD else fold)
         digest = hashlib.sha256(_canonical_bytes(canonical)).hexdigest()
     except (_OffFastPath, TypeError, ValueError):
         return None
     return BodyForms(search, digest)
+
+
+#: casefold's own rule, `str.casefold`, called directly when not replaced (tests do).
+_FOLD = casefold.fold
+
+#: Object keys already checked, each with its search document key (keys repeat across
+#: artifacts); emptied when it reaches _MAX_KEYS.
+_KEYS: dict[str, str] = {}
+_MAX_KEYS = 10_000
+
+
+def _search_key(key: Any) -> str:
+    """The search document key of a storable text key; _OffFastPath for any other key."""
+    if type(key) is not str:
+        raise _OffFastPath
+    code = _KEYS.get(key)
+    if code is None:
+        if "\x00" in key or not _storable_text(key):
+            raise _OffFastPath
+        if len(_KEYS) >= _MAX_KEYS:
+            _KEYS.clear()
+        code = _KEYS[key] = casefold.encode_key(key)
+    return code
 
 
 def _forms(
@@ -417,38 +441,40 @@ def _forms(
     `fold`; _OffFastPath if `_plain_json` would refuse it."""
     if depth >= MAX_BODY_DEPTH:
         raise _OffFastPath
-    search: Any
-    canonical: Any
-    if type(container) is dict:
-        search, canonical = {}, {}
-        items: Any = container.items()
-    else:
-        search, canonical = [], []
-        items = enumerate(container)
-        add_search, add_canonical = search.append, canonical.append
-    is_dict = type(container) is dict
-    for key, child in items:
-        if is_dict:
-            if type(key) is not str or "\x00" in key:
-                raise _OffFastPath
-            if not key.isascii() and not _storable_text(key):
-                raise _OffFastPath
+    if type(container) is not dict:
+        return _values(container, depth, fold)
+    codes = [_KEYS.get(key) for key in container]  # a hit is a checked text key
+    if None in codes:
+        codes = [_search_key(key) for key in container]
+    folded, kept = _values(container.values(), depth, fold)
+    return dict(zip(codes, folded, strict=True)), dict(zip(container, kept, strict=True))
+
+
+def _values(
+    values: Iterable[Any], depth: int, fold: Callable[[str], str]
+) -> tuple[list[Any], list[Any]]:
+    """(search document, canonical form) of each value of a container at `depth`."""
+    folded: list[Any] = []
+    kept: list[Any] = []
+    add_folded, add_kept = folded.append, kept.append
+    for child in values:
         kind = type(child)
         if kind is str:
             if "\x00" in child or (not child.isascii() and not _storable_text(child)):
                 raise _OffFastPath
-            folded, kept = fold(child), child
+            add_folded(fold(child))
+            add_kept(child)
         elif kind is dict or kind is list:
-            folded, kept = _forms(child, depth + 1, fold)
+            child_folded, child_kept = _forms(child, depth + 1, fold)
+            add_folded(child_folded)
+            add_kept(child_kept)
         else:
-            folded, kept = child, _canonical_number(child, kind)
-        if is_dict:
-            search[casefold.encode_key(key)] = folded
-            canonical[key] = kept
-        else:
-            add_search(folded)
-            add_canonical(kept)
-    return search, canonical
+            add_folded(child)
+            if kind is bool or child is None or (kind is int and _INT64 <= child <= _UINT64):
+                add_kept(child)
+            else:
+                add_kept(_canonical_number(child, kind))
+    return folded, kept
 
 
 class ArtifactRevision(BaseModel):
