@@ -7,18 +7,12 @@ body's shape, and JSON values no backend can store faithfully.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
 import reprlib
-import threading
-from collections.abc import Callable, Iterable
 from datetime import datetime
-from decimal import Decimal
 from enum import Enum
-from typing import Annotated, Any, NamedTuple
+from typing import Annotated, Any
 
-import orjson
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -29,13 +23,15 @@ from pydantic import (
     model_validator,
 )
 
-from mlte_store import casefold
+from mlte_store.bodies import MAX_BODY_DEPTH as MAX_BODY_DEPTH
+from mlte_store.bodies import TO_WRITE as TO_WRITE
+from mlte_store.bodies import body_digest as body_digest
+from mlte_store.bodies import canonical_json as canonical_json
+from mlte_store.bodies import remembered
+from mlte_store.bodies import storable_text as _storable_text
 
 #: Longest identifier (model, version or artifact), in characters.
 MAX_IDENTIFIER_LENGTH = 255
-
-#: Deepest nesting of objects and lists accepted in an artifact body.
-MAX_BODY_DEPTH = 200
 
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 
@@ -93,19 +89,6 @@ class Refused(ValueError):
     def about(self, subject: str) -> str:
         """The sentence, naming the refused thing `subject`."""
         return f"{subject} {self.rule}, got {shown(self.value)}"
-
-
-def _storable_text(value: str) -> bool:
-    """Whether text holds no NUL and no lone surrogate (ASCII text needs no encoding)."""
-    if "\x00" in value:
-        return False
-    if value.isascii():
-        return True
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def check_text(value: str, what: str) -> str:
@@ -267,214 +250,13 @@ class Artifact(BaseModel):
         if info.context is not TO_WRITE:
             check_json_value(self.body)
             return self
-        forms = body_forms(self.body)
-        if forms is None:
+        if not remembered(self.body):
             check_json_value(self.body)  # refused (says why), or accepted off the fast path
-        else:
-            _validated.last = (self.body, forms)
         return self
 
     def to_json(self) -> dict[str, Any]:
         """The artifact as MLTE's JSON value."""
         return {"header": self.header.model_dump(mode="json"), "body": self.body}
-
-
-def canonical_json(body: Any) -> bytes:
-    """The body's canonical JSON as UTF-8: sorted keys, no insignificant whitespace.
-
-    A float with an integral value is written as the integer its decimal
-    text denotes (1.5e300 as 15 followed by 299 zeros): the same JSON number,
-    and what PostgreSQL's JSONB gives back for it. Numbers are written as
-    Python's `json` writes them (the bytes of old digests must not change).
-    """
-    try:
-        return _canonical_bytes(_canonical(body))
-    except (_OffFastPath, TypeError, ValueError):
-        return _reference_canonical_json(body)
-
-
-def body_digest(body: Any) -> str:
-    """SHA-256 (hex) of the body's canonical JSON: what revisions and `verify` compare."""
-    return hashlib.sha256(canonical_json(body)).hexdigest()
-
-
-def _reference_canonical_json(body: Any) -> bytes:
-    """`canonical_json` with Python's json module: the definition the fast path must match."""
-    return json.dumps(
-        _canonical_numbers(body), sort_keys=True, separators=(",", ":"), ensure_ascii=False
-    ).encode("utf-8")
-
-
-def _canonical_numbers(value: Any) -> Any:
-    if isinstance(value, float) and value.is_integer():
-        return int(Decimal(repr(value)))  # 1.5e300 -> 15 * 10**299, as JSONB gives it back
-    if isinstance(value, dict):
-        return {key: _canonical_numbers(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_canonical_numbers(item) for item in value]
-    return value
-
-
-class _OffFastPath(Exception):
-    """A value the fast walks do not handle: refused, or left to the detailed walk."""
-
-
-#: Integers orjson writes itself (64 bits, signed or unsigned); others are fragments.
-_INT64, _UINT64 = -(2**63), 2**64 - 1
-
-#: Integral floats below this magnitude are exact integers (no decimal text needed).
-_EXACT_FLOAT = 2.0**53
-
-
-def _canonical_number(value: Any, kind: type) -> Any:
-    """A number, boolean or null as the canonical walk keeps it for orjson: the same text
-    as Python's json writes (orjson writes floats below 1e-4 and ints over 64 bits
-    differently or not at all, so those become pre-written fragments)."""
-    if kind is float:
-        if not math.isfinite(value):
-            raise _OffFastPath
-        if value.is_integer():
-            if -_EXACT_FLOAT < value < _EXACT_FLOAT:
-                return int(value)
-            value, kind = int(Decimal(repr(value))), int
-        elif -1e-4 < value < 1e-4:
-            return orjson.Fragment(repr(value))
-        else:
-            return value
-    if kind is int:
-        if _INT64 <= value <= _UINT64:
-            return value
-        return orjson.Fragment(str(value))
-    if value is None or kind is bool:
-        return value
-    raise _OffFastPath
-
-
-def _canonical(value: Any) -> Any:
-    """The canonical walk for orjson (exact JSON types only, else _OffFastPath)."""
-    kind = type(value)
-    if kind is dict:
-        return {key: _canonical(item) for key, item in value.items()}
-    if kind is list:
-        return [_canonical(item) for item in value]
-    if kind is str:
-        return value
-    return _canonical_number(value, kind)
-
-
-def _canonical_bytes(canonical: Any) -> bytes:
-    return orjson.dumps(canonical, option=orjson.OPT_SORT_KEYS)
-
-
-class BodyForms(NamedTuple):
-    """What a write stores besides an artifact's body: its search document and digest."""
-
-    #: `casefold.search_document(body)`.
-    search: dict[str, Any]
-    #: `body_digest(body)`.
-    digest: str
-
-
-#: Validation context of the store's own checks (`inputs.artifact`): the validator walks
-#: the body once to check it and to make its BodyForms, kept for the write (`forms_of`).
-TO_WRITE: dict[str, bool] = {"to_write": True}
-
-# The last body validated TO_WRITE on this thread, and its forms (one slot: a call
-# validates its artifact, then writes it; the body is held so its id is never reused).
-_validated = threading.local()
-
-
-def forms_of(body: dict[str, Any]) -> BodyForms:
-    """The search document and digest of a body: those made when it was validated to be
-    written, if it is that body, else computed now."""
-    last = getattr(_validated, "last", None)
-    if last is not None and last[0] is body:
-        return last[1]  # type: ignore[no-any-return]
-    forms = body_forms(body)
-    if forms is not None:
-        return forms
-    return BodyForms(casefold.search_document(body), body_digest(body))
-
-
-def body_forms(body: Any) -> BodyForms | None:
-    """One walk of a body: whether `check_json_value` accepts it on the fast path (exact
-    JSON types only, like `_plain_json`), its search document and canonical digest input
-    together. None when refused or off the fast path (`check_json_value` then decides)."""
-    if type(body) is not dict:
-        return None
-    fold = casefold.fold
-    try:
-        search, canonical = _forms(body, 0, str.casefold if fold is _FOLD else fold)
-        digest = hashlib.sha256(_canonical_bytes(canonical)).hexdigest()
-    except (_OffFastPath, TypeError, ValueError):
-        return None
-    return BodyForms(search, digest)
-
-
-#: casefold's own rule, `str.casefold`, called directly when not replaced (tests do).
-_FOLD = casefold.fold
-
-#: Object keys already checked, each with its search document key (keys repeat across
-#: artifacts); emptied when it reaches _MAX_KEYS.
-_KEYS: dict[str, str] = {}
-_MAX_KEYS = 10_000
-
-
-def _search_key(key: Any) -> str:
-    """The search document key of a storable text key; _OffFastPath for any other key."""
-    if type(key) is not str:
-        raise _OffFastPath
-    code = _KEYS.get(key)
-    if code is None:
-        if "\x00" in key or not _storable_text(key):
-            raise _OffFastPath
-        if len(_KEYS) >= _MAX_KEYS:
-            _KEYS.clear()
-        code = _KEYS[key] = casefold.encode_key(key)
-    return code
-
-
-def _forms(
-    container: dict[str, Any] | list[Any], depth: int, fold: Callable[[str], str]
-) -> tuple[Any, Any]:
-    """(search document, canonical form) of a dict or list at `depth`, text folded with
-    `fold`; _OffFastPath if `_plain_json` would refuse it."""
-    if depth >= MAX_BODY_DEPTH:
-        raise _OffFastPath
-    if type(container) is not dict:
-        return _values(container, depth, fold)
-    codes = [_KEYS.get(key) for key in container]  # a hit is a checked text key
-    if None in codes:
-        codes = [_search_key(key) for key in container]
-    folded, kept = _values(container.values(), depth, fold)
-    return dict(zip(codes, folded, strict=True)), dict(zip(container, kept, strict=True))
-
-
-def _values(
-    values: Iterable[Any], depth: int, fold: Callable[[str], str]
-) -> tuple[list[Any], list[Any]]:
-    """(search document, canonical form) of each value of a container at `depth`."""
-    folded: list[Any] = []
-    kept: list[Any] = []
-    add_folded, add_kept = folded.append, kept.append
-    for child in values:
-        kind = type(child)
-        if kind is str:
-            if "\x00" in child or (not child.isascii() and not _storable_text(child)):
-                raise _OffFastPath
-            add_folded(fold(child))
-            add_kept(child)
-        elif kind is dict or kind is list:
-            child_folded, child_kept = _forms(child, depth + 1, fold)
-            add_folded(child_folded)
-            add_kept(child_kept)
-        else:
-            add_folded(child)
-            if kind is bool or child is None or (kind is int and _INT64 <= child <= _UINT64):
-                add_kept(child)
-            else:
-                add_kept(_canonical_number(child, kind))
-    return folded, kept
 
 
 class ArtifactRevision(BaseModel):

@@ -12,14 +12,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mlte_store import casefold
-from mlte_store.engine import dumps, loads
-from mlte_store.models import (
+from mlte_store.bodies import (
     MAX_BODY_DEPTH,
-    _plain_json,
     _reference_canonical_json,
     body_forms,
     canonical_json,
 )
+from mlte_store.engine import dumps, loads
+from mlte_store.models import _plain_json
 
 _EDGE_NUMBERS = [
     0.0, -0.0, 1e-5, -1.234e-7, 5e-324, 0.0001, 1e16, 2.5e300, 1.5e300, 1e22, 9007199254740993.0,
