@@ -26,6 +26,23 @@ from mlte_store import casefold
 #: Deepest nesting of objects and lists accepted in an artifact body.
 MAX_BODY_DEPTH = 200
 
+#: A run of this many digits may be an integer over 64 bits, which orjson reads as a float.
+_LONG_DIGITS = b"0" * 19
+_DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
+
+
+def loads(text: str | bytes) -> Any:
+    """Parse JSON exactly as Python's `json.loads` does, faster: with orjson unless the
+    text has a run of 19 digits (a possible integer over 64 bits, which json keeps exact)
+    or orjson refuses it (json then parses it, or raises its own JSONDecodeError)."""
+    try:
+        data = text.encode("utf-8") if isinstance(text, str) else text
+        if _LONG_DIGITS not in data.translate(_DIGITS_AS_ZERO):
+            return orjson.loads(data)
+    except (UnicodeEncodeError, orjson.JSONDecodeError):
+        pass
+    return json.loads(text)
+
 
 def storable_text(value: str) -> bool:
     """Whether text holds no NUL and no lone surrogate (ASCII text needs no encoding)."""

@@ -26,6 +26,8 @@ from sqlalchemy import create_engine as sa_create_engine
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.exc import DisconnectionError
 
+from mlte_store.bodies import loads
+
 #: Used when no URL is given and MLTE_STORE_URL is not set.
 DEFAULT_URL = "sqlite:///mlte_store.db"
 
@@ -68,23 +70,6 @@ def dumps(value: Any) -> str:
         return orjson.dumps(value).decode("utf-8")
     except TypeError:
         return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-
-
-#: A run of this many digits may be an integer over 64 bits, which orjson reads as a float.
-_LONG_DIGITS = b"0" * 19
-_DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
-
-
-def loads(text: str | bytes) -> Any:
-    """Parse stored JSON as Python's json does: with orjson unless the text has a run of
-    19 digits (a possible integer over 64 bits, kept exact by json) or orjson refuses it."""
-    try:
-        data = text.encode("utf-8") if isinstance(text, str) else text
-        if _LONG_DIGITS not in data.translate(_DIGITS_AS_ZERO):
-            return orjson.loads(data)
-    except (UnicodeEncodeError, orjson.JSONDecodeError):
-        pass
-    return json.loads(text)
 
 
 def create_engine(

@@ -8,6 +8,7 @@ import json
 import math
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -17,8 +18,9 @@ from mlte_store.bodies import (
     _reference_canonical_json,
     body_forms,
     canonical_json,
+    loads,
 )
-from mlte_store.engine import dumps, loads
+from mlte_store.engine import dumps
 from mlte_store.models import _plain_json
 
 _EDGE_NUMBERS = [
@@ -86,3 +88,14 @@ def test_stored_json_reads_back_as_python_json_reads_it(value: Any) -> None:
     assert loads(text) == expected
     assert json.loads(text) == expected
     assert repr(loads(text)) == repr(expected)  # same types: big integers stay integers
+
+
+def test_loads_refuses_and_accepts_what_json_does() -> None:
+    for text in ["NaN", "[1e400]", "-Infinity", '"\\ud800"', str(10**40), "[-9223372036854775809]"]:
+        assert repr(loads(text)) == repr(json.loads(text))
+    for bad in ['"a\tb"', "[1,]", "\ufeff1", "01", "tru", "{}{}"]:
+        with pytest.raises(json.JSONDecodeError) as ours:
+            loads(bad)
+        with pytest.raises(json.JSONDecodeError) as theirs:
+            json.loads(bad)
+        assert str(ours.value) == str(theirs.value)
