@@ -187,12 +187,19 @@ def remembered(body: dict[str, Any]) -> bool:
 def body_forms(body: Any) -> BodyForms | None:
     """One walk of a body: whether `check_json_value` accepts it on the fast path (exact
     JSON types only, like `_plain_json`), its search document and canonical digest input
-    together. None when refused or off the fast path (`check_json_value` then decides)."""
+    together. None when refused or off the fast path (`check_json_value` then decides).
+
+    The canonical JSON is the body's own unless a number is written otherwise there
+    (an integral or tiny float, an integer over 64 bits): only then is a canonical copy
+    made (`_canonical`).
+    """
     if type(body) is not dict:
         return None
     fold = casefold.fold
+    rewritten: list[bool] = []  # one item once a number needs the canonical copy
     try:
-        search, canonical = _forms(body, 0, str.casefold if fold is _FOLD else fold)
+        search = _forms(body, 0, str.casefold if fold is _FOLD else fold, rewritten)
+        canonical = _canonical(body) if rewritten else body
         digest = hashlib.sha256(_canonical_bytes(canonical)).hexdigest()
     except (_OffFastPath, TypeError, ValueError):
         return None
@@ -223,43 +230,51 @@ def _search_key(key: Any) -> str:
 
 
 def _forms(
-    container: dict[str, Any] | list[Any], depth: int, fold: Callable[[str], str]
-) -> tuple[Any, Any]:
-    """(search document, canonical form) of a dict or list at `depth`, text folded with
-    `fold`; _OffFastPath if `_plain_json` would refuse it."""
+    container: dict[str, Any] | list[Any],
+    depth: int,
+    fold: Callable[[str], str],
+    rewritten: list[bool],
+) -> Any:
+    """The search document of a dict or list at `depth`, text folded with `fold`;
+    _OffFastPath if `_plain_json` would refuse it. Notes in `rewritten` a number that
+    canonical JSON writes otherwise."""
     if depth >= MAX_BODY_DEPTH:
         raise _OffFastPath
     if type(container) is not dict:
-        return _values(container, depth, fold)
+        return _values(container, depth, fold, rewritten)
     codes = [_KEYS.get(key) for key in container]  # a hit is a checked text key
     if None in codes:
         codes = [_search_key(key) for key in container]
-    folded, kept = _values(container.values(), depth, fold)
-    return dict(zip(codes, folded, strict=True)), dict(zip(container, kept, strict=True))
+    return dict(zip(codes, _values(container.values(), depth, fold, rewritten), strict=True))
+
+
+_isfinite = math.isfinite
 
 
 def _values(
-    values: Iterable[Any], depth: int, fold: Callable[[str], str]
-) -> tuple[list[Any], list[Any]]:
-    """(search document, canonical form) of each value of a container at `depth`."""
+    values: Iterable[Any], depth: int, fold: Callable[[str], str], rewritten: list[bool]
+) -> list[Any]:
+    """The search document of each value of a container at `depth` (see `_forms`)."""
     folded: list[Any] = []
-    kept: list[Any] = []
-    add_folded, add_kept = folded.append, kept.append
+    add_folded = folded.append
     for child in values:
         kind = type(child)
         if kind is str:
             if "\x00" in child or (not child.isascii() and not storable_text(child)):
                 raise _OffFastPath
             add_folded(fold(child))
-            add_kept(child)
         elif kind is dict or kind is list:
-            child_folded, child_kept = _forms(child, depth + 1, fold)
-            add_folded(child_folded)
-            add_kept(child_kept)
+            add_folded(_forms(child, depth + 1, fold, rewritten))
         else:
             add_folded(child)
-            if kind is bool or child is None or (kind is int and _INT64 <= child <= _UINT64):
-                add_kept(child)
-            else:
-                add_kept(_canonical_number(child, kind))
-    return folded, kept
+            if kind is float:
+                if not _isfinite(child):
+                    raise _OffFastPath
+                if not rewritten and (child.is_integer() or -1e-4 < child < 1e-4):
+                    rewritten.append(True)
+            elif kind is int:
+                if not rewritten and not _INT64 <= child <= _UINT64:
+                    rewritten.append(True)
+            elif not (child is None or kind is bool):
+                raise _OffFastPath
+    return folded
