@@ -21,10 +21,13 @@ import select
 import weakref
 from typing import Any
 
+import orjson
 from sqlalchemy import Engine, event
 from sqlalchemy import create_engine as sa_create_engine
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.exc import DisconnectionError
+
+from mlte_store.bodies import loads
 
 #: Used when no URL is given and MLTE_STORE_URL is not set.
 DEFAULT_URL = "sqlite:///mlte_store.db"
@@ -57,8 +60,17 @@ def resolve_url(url: str | URL | None = None) -> URL:
 
 
 def dumps(value: Any) -> str:
-    """Serialise JSON for storage: unicode kept as is, NaN and Infinity refused."""
-    return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    """Serialise JSON for storage: unicode kept as is, no insignificant whitespace.
+
+    orjson, or Python's json for what orjson cannot write (integers over 64 bits,
+    non-text keys; NaN and Infinity are refused there). The store only writes
+    validated values, which hold no NaN or Infinity (orjson would write null).
+    A float may be written differently from json (1e-7, not 1e-07): the same number.
+    """
+    try:
+        return orjson.dumps(value).decode("utf-8")
+    except TypeError:
+        return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
 
 
 def create_engine(
@@ -71,6 +83,7 @@ def create_engine(
     """
     resolved = resolve_url(url)
     kwargs.setdefault("json_serializer", dumps)
+    kwargs.setdefault("json_deserializer", loads)
     if resolved.get_backend_name() == "sqlite":
         kwargs.setdefault("connect_args", {}).setdefault("timeout", SQLITE_BUSY_TIMEOUT_MS / 1000)
         engine = sa_create_engine(resolved, **kwargs)

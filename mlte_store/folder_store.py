@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from mlte_store import inputs
+from mlte_store.bodies import loads
 from mlte_store.errors import ErrorInvalidInput, ErrorNotFound
 from mlte_store.models import Artifact, ArtifactLevel
 from mlte_store.records import Problem, Progress, Record, Summary
@@ -111,7 +112,7 @@ def _read_artifact_file(path: Path, level: ArtifactLevel) -> Artifact:
     if path.suffix != _SUFFIX:
         raise ValueError(f"not an artifact file (the name does not end in {_SUFFIX})")
     try:
-        value = json.loads(path.read_text(encoding="utf-8"))
+        value = loads(path.read_text(encoding="utf-8"))
     except UnicodeDecodeError as exc:
         raise ValueError(f"not UTF-8 text: {exc}") from exc
     except json.JSONDecodeError as exc:

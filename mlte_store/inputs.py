@@ -24,6 +24,7 @@ from pydantic import ValidationError
 
 from mlte_store.errors import ErrorAlreadyExists, ErrorInvalidInput, describe
 from mlte_store.models import (
+    TO_WRITE,
     Artifact,
     ArtifactHeader,
     ArtifactLevel,
@@ -132,10 +133,8 @@ def artifact(value: Artifact | Mapping[str, Any], what: str = "artifact") -> Art
     """Validate (again) the artifact to write: it may have been changed since it was built."""
     try:
         if isinstance(value, Artifact):
-            return Artifact.model_validate(
-                {"header": value.header.model_dump(), "body": value.body}
-            )
-        return Artifact.model_validate(value)
+            value = {"header": value.header.model_dump(), "body": value.body}
+        return Artifact.model_validate(value, context=TO_WRITE)
     except ValidationError as exc:
         raise ErrorInvalidInput(refusal(exc, what)) from exc
 

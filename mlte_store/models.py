@@ -7,22 +7,31 @@ body's shape, and JSON values no backend can store faithfully.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
 import reprlib
 from datetime import datetime
-from decimal import Decimal
 from enum import Enum
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    Strict,
+    ValidationInfo,
+    model_validator,
+)
+
+from mlte_store.bodies import MAX_BODY_DEPTH as MAX_BODY_DEPTH
+from mlte_store.bodies import TO_WRITE as TO_WRITE
+from mlte_store.bodies import body_digest as body_digest
+from mlte_store.bodies import canonical_json as canonical_json
+from mlte_store.bodies import remembered
+from mlte_store.bodies import storable_text as _storable_text
 
 #: Longest identifier (model, version or artifact), in characters.
 MAX_IDENTIFIER_LENGTH = 255
-
-#: Deepest nesting of objects and lists accepted in an artifact body.
-MAX_BODY_DEPTH = 200
 
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 
@@ -80,19 +89,6 @@ class Refused(ValueError):
     def about(self, subject: str) -> str:
         """The sentence, naming the refused thing `subject`."""
         return f"{subject} {self.rule}, got {shown(self.value)}"
-
-
-def _storable_text(value: str) -> bool:
-    """Whether text holds no NUL and no lone surrogate (ASCII text needs no encoding)."""
-    if "\x00" in value:
-        return False
-    if value.isascii():
-        return True
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def check_text(value: str, what: str) -> str:
@@ -246,44 +242,21 @@ class Artifact(BaseModel):
     body: dict[str, Any]
 
     @model_validator(mode="after")
-    def _check_body(self) -> Artifact:
+    def _check_body(self, info: ValidationInfo) -> Artifact:
         body_type = self.body.get("artifact_type")
         if body_type != self.header.type.value:
             rule = f"must equal header.type {self.header.type.value!r}"
             raise Refused("body.artifact_type", rule, body_type)
-        check_json_value(self.body)
+        if info.context is not TO_WRITE:
+            check_json_value(self.body)
+            return self
+        if not remembered(self.body):
+            check_json_value(self.body)  # refused (says why), or accepted off the fast path
         return self
 
     def to_json(self) -> dict[str, Any]:
         """The artifact as MLTE's JSON value."""
         return {"header": self.header.model_dump(mode="json"), "body": self.body}
-
-
-def canonical_json(body: Any) -> bytes:
-    """The body's canonical JSON as UTF-8: sorted keys, no insignificant whitespace.
-
-    A float with an integral value is written as the integer its decimal
-    text denotes (1.5e300 as 15 followed by 299 zeros): the same JSON number,
-    and what PostgreSQL's JSONB gives back for it.
-    """
-    return json.dumps(
-        _canonical_numbers(body), sort_keys=True, separators=(",", ":"), ensure_ascii=False
-    ).encode("utf-8")
-
-
-def body_digest(body: Any) -> str:
-    """SHA-256 (hex) of the body's canonical JSON: what revisions and `verify` compare."""
-    return hashlib.sha256(canonical_json(body)).hexdigest()
-
-
-def _canonical_numbers(value: Any) -> Any:
-    if isinstance(value, float) and value.is_integer():
-        return int(Decimal(repr(value)))  # 1.5e300 -> 15 * 10**299, as JSONB gives it back
-    if isinstance(value, dict):
-        return {key: _canonical_numbers(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_canonical_numbers(item) for item in value]
-    return value
 
 
 class ArtifactRevision(BaseModel):

@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field
 from typing import IO, Any, Literal
 
 from mlte_store import inputs
+from mlte_store.bodies import loads
 from mlte_store.models import Artifact, ArtifactLevel, ArtifactRevision
 
 RecordKind = Literal["model", "version", "artifact", "revision", "refused"]
@@ -178,7 +179,7 @@ def read_jsonl(file: IO[str], name: str) -> Iterator[Record]:
             yield Record("refused", "", source=source, reason=reason)
             continue
         try:
-            value = json.loads(line)
+            value = loads(line)
         except json.JSONDecodeError as exc:
             yield Record("refused", "", source=source, reason=f"not JSON: {exc}")
             continue

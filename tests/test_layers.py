@@ -42,6 +42,7 @@ def _internal_imports(module: str) -> set[str]:
 
 DOMAIN = [
     "mlte_store.models",
+    "mlte_store.bodies",
     "mlte_store.query",
     "mlte_store.casefold",
     "mlte_store.errors",

@@ -8,7 +8,7 @@ from sqlalchemy.dialects import sqlite
 
 from mlte_store.db.revisions import number_batch
 from mlte_store.db.rows import LEVEL_RANK, Owner, keyset_after, replaced_row, to_artifact
-from mlte_store.models import ArtifactLevel
+from mlte_store.models import Artifact, ArtifactHeader, ArtifactLevel, ArtifactType
 from mlte_store.tables import artifact_table
 
 MODEL, VERSION = ArtifactLevel.MODEL, ArtifactLevel.VERSION
@@ -82,3 +82,22 @@ def test_a_replaced_row_is_compared_without_its_body() -> None:
         "revision": 2,
         "body": None,
     }
+
+
+def test_rows_rebuild_the_entities_model_construct_would() -> None:
+    """`to_artifact` bypasses model_construct's bookkeeping: the result must be the same."""
+    for version_pk, level in ((None, ArtifactLevel.MODEL), (3, ArtifactLevel.VERSION)):
+        built = to_artifact(("a", "evidence", 7, "me", version_pk, {"artifact_type": "evidence"}))
+        header = ArtifactHeader.model_construct(
+            identifier="a", type=ArtifactType.EVIDENCE, timestamp=7, creator="me", level=level
+        )
+        expected = Artifact.model_construct(header=header, body={"artifact_type": "evidence"})
+        assert built == expected
+        for entity, other in ((built, expected), (built.header, header)):
+            assert entity.__dict__ == other.__dict__
+            assert list(entity.__dict__) == list(other.__dict__)
+            assert entity.model_fields_set == other.model_fields_set
+            assert entity.__pydantic_extra__ == other.__pydantic_extra__
+            assert entity.__pydantic_private__ == other.__pydantic_private__
+        assert built.model_dump() == expected.model_dump()
+        assert repr(built) == repr(expected)

@@ -43,10 +43,7 @@ def _history(url: str) -> list[Any]:
                     (
                         model_id,
                         owner,
-                        [
-                            r.model_dump(mode="json")
-                            for r in repo.iter_revisions(model_id, owner)
-                        ],
+                        [r.model_dump(mode="json") for r in repo.iter_revisions(model_id, owner)],
                         [(a.to_json(), n) for a, n in repo.iter_current(model_id, owner)],
                     )
                 )

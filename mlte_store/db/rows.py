@@ -11,11 +11,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timezone
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Table
 
 from mlte_store import casefold
+from mlte_store.bodies import forms_of
 from mlte_store.models import (
     Artifact,
     ArtifactHeader,
@@ -91,14 +92,34 @@ LEVEL_RANK = {ArtifactLevel.VERSION: 0, ArtifactLevel.MODEL: 1}
 def to_artifact(row: Sequence[Any]) -> Artifact:
     """Rebuild an Artifact from ARTIFACT_COLUMNS; the data was validated when it was written."""
     identifier, type_, timestamp, creator, version_pk, body = row
-    header = ArtifactHeader.model_construct(
-        identifier=identifier,
-        type=ArtifactType(type_),
-        timestamp=timestamp,
-        creator=creator,
-        level=ArtifactLevel.MODEL if version_pk is None else ArtifactLevel.VERSION,
+    header = _trusted(
+        ArtifactHeader,
+        {
+            "identifier": identifier,
+            "type": ArtifactType(type_),
+            "timestamp": timestamp,
+            "creator": creator,
+            "level": ArtifactLevel.MODEL if version_pk is None else ArtifactLevel.VERSION,
+        },
     )
-    return Artifact.model_construct(header=header, body=body)
+    return _trusted(Artifact, {"header": header, "body": body})
+
+
+_Entity = TypeVar("_Entity", Artifact, ArtifactHeader)
+
+
+def _trusted(kind: type[_Entity], fields: dict[str, Any]) -> _Entity:
+    """`kind.model_construct(**fields)` for every field, in order, without its per-call
+    bookkeeping (aliases, defaults): what pydantic's own model_construct sets."""
+    entity = kind.__new__(kind)
+    _set(entity, "__dict__", fields)
+    _set(entity, "__pydantic_fields_set__", set(fields))
+    _set(entity, "__pydantic_extra__", None)
+    _set(entity, "__pydantic_private__", None)
+    return entity
+
+
+_set = object.__setattr__
 
 
 def keyset_after(row: Sequence[Any]) -> tuple[str, int]:
@@ -158,18 +179,30 @@ VALUES = ("identifier", "type", "timestamp", "creator", "body", "digest", "searc
 
 
 def artifact_values(artifact: Artifact) -> dict[str, Any]:
-    """The VALUES of an artifact's row (everything but its owner and revision)."""
+    """The VALUES of an artifact's row (everything but its owner and revision).
+
+    The search document is `casefold.search_document(artifact.to_json())`, its body
+    part and the digest made by the walk that validated the body (`forms_of`).
+    """
     header = artifact.header
+    forms = forms_of(artifact.body)
+    search = {
+        _HEADER_KEY: casefold.search_document(header.model_dump(mode="json")),
+        _BODY_KEY: forms.search,
+    }
     return {
         "identifier": header.identifier,
         "type": header.type.value,
         "timestamp": header.timestamp,
         "creator": header.creator,
         "body": artifact.body,
-        "digest": body_digest(artifact.body),
-        "search": casefold.search_document(artifact.to_json()),
+        "digest": forms.digest,
+        "search": search,
         "folded_with": casefold.UNICODE_VERSION,
     }
+
+
+_HEADER_KEY, _BODY_KEY = casefold.encode_key("header"), casefold.encode_key("body")
 
 
 def value_params(values: Mapping[str, Any]) -> dict[str, Any]:
@@ -265,7 +298,7 @@ REVISION_COLUMNS = (
 
 
 def to_revision(row: Sequence[Any], level: ArtifactLevel) -> ArtifactRevision:
-    """Rebuild an ArtifactRevision from REVISION_COLUMNS."""
+    """Rebuild an ArtifactRevision from REVISION_COLUMNS, without validating it again."""
     revision, identifier, type_, timestamp, creator, body, digest, deleted, recorded_at = row
     header = ArtifactHeader.model_construct(
         identifier=identifier,
@@ -276,7 +309,7 @@ def to_revision(row: Sequence[Any], level: ArtifactLevel) -> ArtifactRevision:
     )
     if recorded_at.tzinfo is None:  # SQLite keeps no zone: it was stored in UTC
         recorded_at = recorded_at.replace(tzinfo=timezone.utc)
-    return ArtifactRevision(
+    return ArtifactRevision.model_construct(  # our own row: validated when it was written
         revision=revision,
         header=header,
         body=body,
