@@ -108,8 +108,8 @@ class Settings:
     max_requests: int = 2_000
     peer: bool = True
     direct_calls: int = 300
-    #: A peer block of a page or search is skipped if concurrency x its latency at
-    #: concurrency 1 exceeds this (each client sends at least one request).
+    #: A peer block is skipped if concurrency x its mean latency at concurrency 1
+    #: exceeds this (each client sends at least one request).
     peer_block_limit_s: float = 60.0
 
 
@@ -264,11 +264,13 @@ class Runner:
                 )
 
     def _skip(self, op: str, level: int, target: Target, result: Result) -> bool:
-        """Whether to skip a peer block of a scan that would take too long (noted in result)."""
+        """Whether to skip a peer block that would take too long (noted in result): each
+        client sends at least one request, so it takes about clients x the mean time of one
+        at concurrency 1 (the peer is one process)."""
         single = result.cells.get((op, 1, target.name))
-        if target.name == "ours" or op not in SCANS or level == 1 or single is None:
+        if target.name == "ours" or level == 1 or single is None or not single.latencies:
             return False
-        estimate = level * single.quantile(0.5)
+        estimate = level * statistics.mean(single.latencies)
         if estimate <= self.settings.peer_block_limit_s:
             return False
         result.skipped[op, level] = estimate

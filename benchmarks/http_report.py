@@ -158,9 +158,9 @@ def markdown(
         f"Blocks of at most {settings.max_requests:,} requests or {settings.budget_s:g} s "
         "(requests in flight then finish), ours and MLTE's alternating; requests/s: "
         "answers 200 per second of the block's wall time; p50 and p99 per request. A "
-        "page or search block of the peer is skipped when clients × its time at "
-        f"concurrency 1 exceeds {settings.peer_block_limit_s:g} s; its ratio is then a "
-        "bound (one process on 2 cores serves at most twice its concurrency-1 rate). "
+        "block of the peer is skipped when clients × its mean time at concurrency 1 "
+        f"exceeds {settings.peer_block_limit_s:g} s; its ratio is then a bound (one "
+        "process on 2 cores serves at most twice its concurrency-1 rate). "
         "*answers*: HTTP statuses, and the artifacts in one answer of a page or search.",
         "",
     ]
