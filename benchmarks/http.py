@@ -31,6 +31,8 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import httpx
+
 from benchmarks import http_report
 from benchmarks.http_bodies import (
     PROPERTY_PATH,
@@ -132,7 +134,15 @@ def run_block(target: Target, requests: list[Request], concurrency: int, budget_
                     return
                 method, path, body = requests[k]
                 t0 = time.perf_counter()
-                answer = client.request(method, path, content=body, headers=JSON if body else None)
+                try:
+                    answer = client.request(
+                        method, path, content=body, headers=JSON if body else None
+                    )
+                except httpx.TransportError:  # no answer in time (status 0), or refused
+                    with lock:
+                        cell.latencies.append(time.perf_counter() - t0)
+                        cell.statuses[0] += 1
+                    continue
                 elapsed = time.perf_counter() - t0
                 with lock:
                     cell.latencies.append(elapsed)

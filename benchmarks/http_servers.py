@@ -26,6 +26,8 @@ from typing import Any
 import httpx
 
 BIN = Path(sys.executable).parent
+#: A request not answered in this time counts as status 0 (MLTE's scans can take minutes).
+REQUEST_TIMEOUT_S = 300.0
 #: MLTE's backend creates this admin on a new store (mlte/store/user/store.py).
 MLTE_ADMIN, MLTE_ADMIN_PASSWORD = "admin", "admin1234"
 
@@ -44,7 +46,7 @@ class Target:
             base_url=self.api,
             headers={"Authorization": f"Bearer {self.token}"},
             limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
-            timeout=300,
+            timeout=REQUEST_TIMEOUT_S,
         )
 
 
