@@ -1,13 +1,14 @@
 # The two commands of the README: `make demo` and `make test`. Each bootstraps .venv.
 # `make test-ui` runs only the browser test of MLTE's web UI (README: MLTE's web UI).
 # `make serve` serves a SQLite store in this folder over HTTP (README: Serving over HTTP).
-# `make bench` / `make bench-quick` run the benchmark (benchmarks/, README: Performance).
+# `make bench` / `make bench-quick` run the benchmark (benchmarks/, README: Performance);
+# `make bench-http` only the HTTP one (our server against MLTE's backend).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: demo serve test test-ui lint pytest bench bench-quick profile mutation clean
+.PHONY: demo serve test test-ui lint pytest bench bench-http bench-quick profile mutation clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -54,9 +55,16 @@ lint: $(INSTALLED)
 pytest: $(INSTALLED)
 	$(BIN)/python -m pytest
 
-## make bench: N = 1,000, 10,000, 100,000 on SQLite and PostgreSQL; rewrites benchmarks/RESULTS.md
+## make bench: N = 1,000, 10,000, 100,000 on SQLite and PostgreSQL, then the HTTP benchmark;
+## rewrites benchmarks/RESULTS.md
 bench: $(BENCH_INSTALLED)
 	$(BIN)/python -m benchmarks.run --output benchmarks/RESULTS.md
+	$(BIN)/python -m benchmarks.http --output benchmarks/RESULTS.md
+
+## make bench-http: `mlte-store serve --workers 2` against MLTE 2.7.0's backend over HTTP,
+## N = 1,000, 1/8/32 clients, both backends (~30 min); rewrites RESULTS.md's HTTP section
+bench-http: $(BENCH_INSTALLED)
+	$(BIN)/python -m benchmarks.http --output benchmarks/RESULTS.md
 
 ## make bench-quick: N = 1,000 with fewer calls (a minute or two); prints only
 bench-quick: $(BENCH_INSTALLED)

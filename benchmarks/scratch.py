@@ -47,13 +47,14 @@ def postgres_version() -> str:
 
 
 @contextmanager
-def scratch_urls(backend: str, count: int) -> Iterator[list[str]]:
-    """`count` new databases migrated to head on the backend; dropped on exit."""
+def scratch_urls(backend: str, count: int, *, upgrade: bool = True) -> Iterator[list[str]]:
+    """`count` new databases on the backend, migrated to head if `upgrade` (else empty; on
+    SQLite, not yet created); dropped on exit."""
     if backend == "sqlite":
         folder = tempfile.mkdtemp(prefix="mlte_store_bench_")
         try:
             urls = [f"sqlite:///{folder}/db{i}.sqlite" for i in range(count)]
-            for url in urls:
+            for url in urls if upgrade else ():
                 migrate.upgrade(url)
             yield urls
         finally:
@@ -67,7 +68,7 @@ def scratch_urls(backend: str, count: int) -> Iterator[list[str]]:
                 cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
         admin = make_url(ADMIN_URL)
         urls = [admin.set(database=name).render_as_string(hide_password=False) for name in names]
-        for url in urls:
+        for url in urls if upgrade else ():
             migrate.upgrade(url)
         yield urls
     finally:

@@ -19,6 +19,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from mlte_store import ArtifactRepository, UserStore
 from mlte_store.engine import create_engine, resolve_url
 from mlte_store.errors import ErrorStore
+from mlte_store.server.auth import VerifiedTokens
 from mlte_store.server.errors import install as install_error_handlers
 from mlte_store.server.limits import BodyLimit
 from mlte_store.server.mlte_package import ui_folder
@@ -88,6 +89,7 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     app.state.repository = repository
     app.state.users = users
     app.state.signing_key = signing_key
+    app.state.tokens = VerifiedTokens(signing_key)
     app.state.throttle = LoginThrottle(
         settings.login_max_failures, settings.login_max_address_failures, settings.login_window
     )

@@ -38,40 +38,71 @@ def issue_token(user: User, key: str, ttl: int) -> str:
     return jwt.encode(claims, key, algorithm=ALGORITHM)
 
 
+class VerifiedTokens:
+    """The claims of tokens whose signature and claims were checked, by token, so the HMAC
+    and the claim checks run once per token instead of once per request.
+
+    Only the expiry depends on time: it is checked again on every use. The user is still
+    re-read on every request (`authenticated`), so a disabled user, a password change or a
+    deletion still ends the token at once. Bounded: emptied when full.
+    """
+
+    def __init__(self, key: str, size: int = 4096) -> None:
+        self._key, self._size = key, size
+        self._claims: dict[str, dict[str, Any]] = {}
+
+    def claims(self, token: str) -> dict[str, Any]:
+        """The token's claims; jwt's errors (expired, invalid) if it is not valid now."""
+        claims = self._claims.get(token)
+        if claims is None:
+            claims = jwt.decode(
+                token,
+                self._key,
+                algorithms=[ALGORITHM],
+                options={"require": ["sub", "uid", "gen", "exp"]},
+            )
+            if len(self._claims) >= self._size:
+                self._claims.clear()
+            self._claims[token] = claims
+        elif int(claims["exp"]) <= time.time():  # PyJWT's rule, without leeway
+            raise jwt.ExpiredSignatureError("Signature has expired")
+        return claims
+
+
 def _unauthorized(text: str, error: str | None = None) -> HTTPException:
     challenge = "Bearer" if error is None else f'Bearer error="{error}"'
     return HTTPException(401, detail=text, headers={"WWW-Authenticate": challenge})
 
 
-def repository(request: Request) -> ArtifactRepository:
-    """The app's repository."""
+async def repository(request: Request) -> ArtifactRepository:
+    """The app's repository (async: FastAPI runs a sync dependency on a worker thread)."""
     repo: ArtifactRepository = request.app.state.repository
     return repo
 
 
-def user_store(request: Request) -> UserStore:
-    """The app's user store."""
+async def user_store(request: Request) -> UserStore:
+    """The app's user store (async, as `repository`)."""
     users: UserStore = request.app.state.users
     return users
 
 
 Repository = Annotated[ArtifactRepository, Depends(repository)]
 Users = Annotated[UserStore, Depends(user_store)]
+Token = Annotated[str | None, Depends(_bearer)]
 
 
-def authenticated(
-    request: Request, users: Users, token: Annotated[str | None, Depends(_bearer)]
-) -> User:
+def authenticated(request: Request, users: Users, token: Token) -> User:
     """The user the request's bearer token names; 401 unless it is valid and current."""
+    return _current_user(request, users, token)
+
+
+def _current_user(request: Request, users: UserStore, token: str | None) -> User:
+    """The body of `authenticated`, callable from other dependencies."""
     if not token:
         raise _unauthorized("Not authenticated.")
     try:
-        claims = jwt.decode(
-            token,
-            request.app.state.signing_key,
-            algorithms=[ALGORITHM],
-            options={"require": ["sub", "uid", "gen", "exp"]},
-        )
+        tokens: VerifiedTokens = request.app.state.tokens
+        claims = tokens.claims(token)
     except jwt.ExpiredSignatureError:
         raise _unauthorized("Token expired.", "invalid_token") from None
     except jwt.InvalidTokenError:
@@ -125,7 +156,10 @@ class Authorised:
     def __init__(self, needed: Permission, *, allow_missing: bool = False) -> None:
         self.needed, self.allow_missing = needed, allow_missing
 
-    def __call__(self, model_id: str, users: Users, user: CurrentUser) -> Access:
+    def __call__(self, model_id: str, request: Request, users: Users, token: Token) -> Access:
+        # Authenticates itself rather than depending on `authenticated`: FastAPI runs each
+        # sync dependency on a worker thread, so this is one thread hop per request, not two.
+        user = _current_user(request, users, token)
         decoded = decode_id(model_id)
         exists = check(users, user, decoded, self.needed)
         if not exists and not self.allow_missing:

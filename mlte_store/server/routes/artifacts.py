@@ -7,11 +7,17 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Response
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from mlte_store import ArtifactLevel, ErrorAlreadyExists, ErrorNotFound, Permission
-from mlte_store.server.answers import ARTIFACTS, HISTORY, ONE_ARTIFACT, SIGNED_IN, WRITTEN
+from mlte_store.server.answers import (
+    ARTIFACTS,
+    HISTORY,
+    ONE_ARTIFACT,
+    SIGNED_IN,
+    WRITTEN,
+    FastJSONResponse,
+)
 from mlte_store.server.auth import (
     Access,
     Creator,
@@ -55,9 +61,9 @@ class RestoreBody(BaseModel):
     level: ArtifactLevel | None = None
 
 
-def _json(value: Any, total: int | None = None) -> JSONResponse:
+def _json(value: Any, total: int | None = None) -> FastJSONResponse:
     headers = None if total is None else {"X-Total-Count": str(total)}
-    return JSONResponse(value, headers=headers)
+    return FastJSONResponse(value, headers=headers)
 
 
 @router.post("", responses=WRITTEN)
