@@ -332,9 +332,13 @@ def visible_page(
 
     Each part (the version's own, the model's model-level ones) is read in
     identifier order from its unique index and cut at offset + limit
-    (`page_cut`), so a page never sorts or loads the whole set. With
-    `after_rank` it is a keyset page: it starts after (page_after,
-    after_rank), the identifier and level rank of the last artifact seen.
+    (`page_cut`), so a page never sorts or loads the whole set. A limited
+    page merges and cuts only narrow rows (key, identifier, level rank), then
+    fetches the page's rows by key: the rows skipped by the offset are never
+    read with their bodies (on SQLite the parts are then read from the index
+    alone). With `after_rank` it is a keyset page: it starts after
+    (page_after, after_rank), the identifier and level rank of the last
+    artifact seen.
     """
     model_key_, version_key = parent_keys(by_name)
     parts = []
@@ -342,7 +346,8 @@ def visible_page(
         (LEVEL_RANK[_VERSION], _artifact.c.version_id == version_key),
         (LEVEL_RANK[_MODEL], _artifact.c.model_id == model_key_),
     ):
-        part = select(*ARTIFACT_COLUMNS, literal(level_rank).label("level_rank")).where(owned)
+        columns = (_artifact.c.id, _artifact.c.identifier) if limited else ARTIFACT_COLUMNS
+        part = select(*columns, literal(level_rank).label("level_rank")).where(owned)
         if condition is not None:
             part = part.where(condition)
         if after_rank is not None:
@@ -356,12 +361,22 @@ def visible_page(
             part = part.limit(bindparam("page_cut"))
         parts.append(select(part.subquery()))
     merged = union_all(*parts).subquery()
-    page = (
-        select(*(merged.c[column.name] for column in ARTIFACT_COLUMNS))
-        .order_by(merged.c.identifier, merged.c.level_rank)
+    order = (merged.c.identifier, merged.c.level_rank)
+    if not limited:
+        page = select(*(merged.c[column.name] for column in ARTIFACT_COLUMNS))
+        return page.order_by(*order).offset(bindparam("page_offset"))
+    keys = (
+        select(merged.c.id, *order)
+        .order_by(*order)
         .offset(bindparam("page_offset"))
+        .limit(bindparam("page_limit"))
+        .subquery()
     )
-    return page.limit(bindparam("page_limit")) if limited else page
+    return (
+        select(*ARTIFACT_COLUMNS)
+        .join_from(keys, _artifact, _artifact.c.id == keys.c.id)
+        .order_by(keys.c.identifier, keys.c.level_rank)
+    )
 
 
 # -- writing artifacts (hot) -------------------------------------------------------------
