@@ -15,7 +15,8 @@ import hashlib
 import json
 import math
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any, NamedTuple
 
@@ -164,7 +165,13 @@ _validated = threading.local()
 
 def forms_of(body: dict[str, Any]) -> BodyForms:
     """The search document and digest of a body: those made when it was validated to be
-    written, if it is that body, else computed now."""
+    written, if it is that body (the last one, or any of a batch: `keeping_forms`), else
+    computed now."""
+    kept = getattr(_validated, "kept", None)
+    if kept is not None:
+        found = kept.get(id(body))
+        if found is not None and found[0] is body:
+            return found[1]  # type: ignore[no-any-return]
     last = getattr(_validated, "last", None)
     if last is not None and last[0] is body:
         return last[1]  # type: ignore[no-any-return]
@@ -174,6 +181,19 @@ def forms_of(body: dict[str, Any]) -> BodyForms:
     return BodyForms(casefold.search_document(body), body_digest(body))
 
 
+@contextmanager
+def keeping_forms() -> Iterator[None]:
+    """Within it, every body validated to be written on this thread keeps its forms until
+    the block ends, not only the last one: for a batch, validated whole before it is
+    written. The forms live as long as the block (the batch's rows hold as much)."""
+    outer = getattr(_validated, "kept", None)
+    _validated.kept = {} if outer is None else outer
+    try:
+        yield
+    finally:
+        _validated.kept = outer
+
+
 def remembered(body: dict[str, Any]) -> bool:
     """Whether the body passes the fast walk; if so its forms are kept for its write
     (`forms_of`). False: refused, or off the fast path (`check_json_value` decides)."""
@@ -181,6 +201,9 @@ def remembered(body: dict[str, Any]) -> bool:
     if forms is None:
         return False
     _validated.last = (body, forms)
+    kept = getattr(_validated, "kept", None)
+    if kept is not None:
+        kept[id(body)] = (body, forms)
     return True
 
 

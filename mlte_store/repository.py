@@ -26,6 +26,7 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import URL
 
 from mlte_store import inputs, migrate
+from mlte_store.bodies import keeping_forms
 from mlte_store.db import artifacts, parents, search
 from mlte_store.db.connection import Database, OwnsDatabase, retried
 from mlte_store.inputs import DEFAULT_PAGE_SIZE
@@ -209,8 +210,9 @@ class ArtifactRepository(OwnsDatabase, HistoryCalls):
         writes. The batch is checked once; only its transaction is retried.
         """
         model_id, version_id = inputs.version_path(model_id, version_id)
-        batch = inputs.batch(artifacts, force, model_id, version_id)
-        return self._write_batch(model_id, version_id, batch, force, parents) if batch else 0
+        with keeping_forms():  # each body's one walk serves its row
+            batch = inputs.batch(artifacts, force, model_id, version_id)
+            return self._write_batch(model_id, version_id, batch, force, parents) if batch else 0
 
     @retried
     def _write_batch(
@@ -445,8 +447,9 @@ class ArtifactRepository(OwnsDatabase, HistoryCalls):
     ) -> int:
         """`write_artifacts` for model-level artifacts written to the model alone."""
         model_id = inputs.identifier(model_id, "model identifier")
-        batch = inputs.batch(artifacts, force, model_id, None)
-        return self._write_batch(model_id, None, batch, force, parents) if batch else 0
+        with keeping_forms():  # each body's one walk serves its row
+            batch = inputs.batch(artifacts, force, model_id, None)
+            return self._write_batch(model_id, None, batch, force, parents) if batch else 0
 
     @retried
     def delete_model_artifact(self, model_id: str, artifact_id: str) -> Artifact:
