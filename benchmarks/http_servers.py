@@ -51,6 +51,7 @@ class Target:
 
 
 def free_port() -> int:
+    """A port on 127.0.0.1 free now (the tests' servers use it too)."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
@@ -69,8 +70,8 @@ def login(api: str, user: str, password: str) -> str:
     return token
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    """SIGTERM by PID, SIGKILL if it does not end in time."""
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM by PID (graceful), SIGKILL if it does not end in time (the tests' servers too)."""
     if process.poll() is None:
         os.kill(process.pid, signal.SIGTERM)
         try:
@@ -102,7 +103,7 @@ def _running(
             time.sleep(0.2)
         yield process
     finally:
-        _stop(process)
+        stop(process)
 
 
 def _tail(log: Path) -> str:

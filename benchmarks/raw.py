@@ -29,6 +29,7 @@ import psycopg2
 import psycopg2.extras
 from sqlalchemy.engine import make_url
 
+from benchmarks.scratch import postgres_connection
 from mlte_store.casefold import UNICODE_VERSION, encode_key, fold, search_document
 from mlte_store.engine import dumps
 from mlte_store.models import Artifact, body_digest
@@ -133,14 +134,7 @@ def connect(url: str, *, autocommit: bool = False) -> tuple[str, Any]:
         )
         connection.execute("PRAGMA journal_mode = WAL")
     else:
-        connection = psycopg2.connect(
-            host=parsed.host,
-            port=parsed.port or 5432,
-            user=parsed.username,
-            password=parsed.password,
-            dbname=parsed.database,
-        )
-        connection.autocommit = autocommit
+        connection = postgres_connection(url, autocommit=autocommit)
     return dialect, connection
 
 

@@ -22,18 +22,23 @@ ADMIN_URL = os.environ.get(
 )
 
 
-def _admin() -> psycopg2.extensions.connection:
-    url = make_url(ADMIN_URL)
+def postgres_connection(url: str, *, autocommit: bool) -> psycopg2.extensions.connection:
+    """A psycopg2 connection to the database of a PostgreSQL URL, outside any pool."""
+    parsed = make_url(url)
     connection = psycopg2.connect(
-        host=url.host,
-        port=url.port or 5432,
-        user=url.username,
-        password=url.password,
-        dbname=url.database,
+        host=parsed.host,
+        port=parsed.port or 5432,
+        user=parsed.username,
+        password=parsed.password,
+        dbname=parsed.database,
         connect_timeout=5,
     )
-    connection.autocommit = True
+    connection.autocommit = autocommit
     return connection
+
+
+def _admin() -> psycopg2.extensions.connection:
+    return postgres_connection(ADMIN_URL, autocommit=True)
 
 
 def postgres_version() -> str:

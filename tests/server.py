@@ -9,8 +9,6 @@ Its output goes to a log file that the tests can read (no key in it, ever).
 from __future__ import annotations
 
 import os
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -25,6 +23,8 @@ from urllib.parse import quote
 import httpx
 import pytest
 
+from benchmarks.http_servers import free_port as free_port
+from benchmarks.http_servers import stop as stop
 from mlte_store import UserStore, migrate
 
 from .conftest import PostgresServer
@@ -74,13 +74,6 @@ def login(base_url: str, user: str, password: str) -> str:
     return token
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 def add_users(db_url: str) -> None:
     with UserStore(db_url) as users:
         for name, (password, admin) in USERS.items():
@@ -126,17 +119,6 @@ def _wait_healthy(base_url: str, process: subprocess.Popen[bytes], log: Path) ->
             pass
         time.sleep(0.1)
     raise AssertionError(f"the server did not answer /api/healthz:\n{log.read_text()}")
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    """SIGTERM by PID (graceful), SIGKILL if it does not end in time."""
-    if process.poll() is None:
-        os.kill(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.kill(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
 
 
 def database_url(backend: str, request: pytest.FixtureRequest, folder: Path) -> str:
