@@ -19,6 +19,7 @@ import json
 import os
 import select
 import weakref
+from collections.abc import Iterator
 from typing import Any
 
 import orjson
@@ -217,9 +218,17 @@ def send_driver_sql(connection: Connection, sql: str) -> None:
     SQLAlchemy's raw path (`Connection._cursor_execute`: the cursor events fire, driver
     errors are translated as `exec_driver_sql` translates them) without its execution
     context and result."""
+    with driver_cursor(connection) as cursor:
+        connection._cursor_execute(cursor, sql, ())
+
+
+@contextlib.contextmanager
+def driver_cursor(connection: Connection) -> Iterator[Any]:
+    """A cursor of the connection's pooled driver connection, closed at the end (a lost
+    connection's cursor may refuse to close; the error that matters is already raised)."""
     cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
-        connection._cursor_execute(cursor, sql, ())
+        yield cursor
     finally:
-        with contextlib.suppress(Exception):  # a lost connection's cursor refuses to close
+        with contextlib.suppress(Exception):
             cursor.close()

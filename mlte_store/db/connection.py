@@ -81,7 +81,7 @@ class Tx:
 
     def first(self, statement: Executable, values: Mapping[str, Any]) -> Any:
         """The first row of `rows`, or None."""
-        found = driver.run(self.connection, self.compiled, statement, values)
+        found = self.rows(statement, values)
         return found[0] if found else None
 
 

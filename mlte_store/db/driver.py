@@ -18,13 +18,14 @@ parameters, Python-side column defaults) runs through `Connection.execute`.
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from sqlalchemy import Connection, Executable
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.compiler import SQLCompiler
+
+from mlte_store.engine import driver_cursor
 
 #: Most compiled statements kept per engine (filter shapes add to the fixed hot set).
 COMPILED_CACHE_SIZE = 512
@@ -131,20 +132,10 @@ def run(
         result = connection.execute(statement, dict(values))
         return list(result) if result.returns_rows else []
     parameters = compiled.parameters(values)
-    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    try:
+    with driver_cursor(connection) as cursor:
         connection._cursor_execute(cursor, compiled.sql, parameters)
         try:  # SQLite may run part of the statement while rows are fetched
             fetched = cursor.fetchall() if cursor.description is not None else []
         except BaseException as exc:
             connection._handle_dbapi_exception(exc, compiled.sql, parameters, cursor, None)
-    finally:
-        _close(cursor)
     return compiled.rows(fetched)
-
-
-def _close(cursor: Any) -> None:
-    """Close a cursor; one whose connection was lost may refuse (the error that matters
-    is already raised)."""
-    with contextlib.suppress(Exception):
-        cursor.close()

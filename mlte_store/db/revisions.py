@@ -66,7 +66,7 @@ def record_deletion(tx: Tx, owner: Owner, header: Mapping[str, Any]) -> None:
     if not tx.keep_history:
         return
     params = {f"r_{name}": header[name] for name in HEADER_COLUMNS}
-    params.update(r_owner=owner.pk, r_recorded_at=datetime.now(timezone.utc))
+    params.update(r_owner=owner.pk, **marker_time())
     tx.first(revision_statements.revision_marker(owner.level), params)
 
 
