@@ -1,0 +1,26 @@
+"""Test catalogs and custom lists.
+
+Revision ID: 0006
+Revises: 0005
+Create Date: 2026-12-03
+
+Placeholder: this revision's schema changes are being written on a branch; until
+they land it changes nothing, so the revision chain is fixed for every branch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+revision: str = "0006"
+down_revision: str | None = "0005"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    """Nothing yet."""
+
+
+def downgrade() -> None:
+    """Nothing yet."""
