@@ -1,14 +1,16 @@
 # The two commands of the README: `make demo` and `make test`. Each bootstraps .venv.
-# `make test-ui` runs only the browser test of MLTE's web UI (README: MLTE's web UI).
-# `make serve` serves a SQLite store in this folder over HTTP (README: Serving over HTTP).
-# `make bench` / `make bench-quick` run the benchmark (benchmarks/, README: Performance);
+# `make test-ui` runs only the browser test of MLTE's web UI (docs/mlte-client-and-ui.md).
+# `make serve` serves a SQLite store in this folder over HTTP (docs/server.md).
+# `make bench` / `make bench-quick` run the benchmark (benchmarks/, docs/performance.md);
 # `make bench-http` only the HTTP one (our server against MLTE's backend).
+# `make docs` builds the documentation site strictly into site/, `make docs-serve` serves it;
+# `make dist` builds the release's sdist and wheel into dist/ and checks them.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: demo serve test test-ui lint pytest bench bench-http bench-quick profile mutation clean
+.PHONY: demo serve test test-ui lint pytest bench bench-http bench-quick profile mutation docs docs-serve dist clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +23,12 @@ BENCH_INSTALLED := $(VENV)/.bench-installed
 $(BENCH_INSTALLED): $(INSTALLED)
 	$(BIN)/python -m pip install --quiet -e ".[test,bench]"
 	touch $(BENCH_INSTALLED)
+
+DOCS_INSTALLED := $(VENV)/.docs-installed
+
+$(DOCS_INSTALLED): $(INSTALLED)
+	$(BIN)/python -m pip install --quiet -e ".[test,docs]"
+	touch $(DOCS_INSTALLED)
 
 MUTATION_INSTALLED := $(VENV)/.mutation-installed
 
@@ -80,5 +88,21 @@ mutation: $(MUTATION_INSTALLED)
 	$(BIN)/mutmut run --max-children $(or $(JOBS),2) $(MUTANTS)
 	$(BIN)/mutmut results
 
+## make docs: build the documentation site into site/; --strict makes a broken link, a
+## missing page or an API reference that does not resolve fail the build
+docs: $(DOCS_INSTALLED)
+	$(BIN)/mkdocs build --strict
+
+## make docs-serve: serve the documentation on http://127.0.0.1:8000, rebuilt on every change (PORT=...)
+docs-serve: $(DOCS_INSTALLED)
+	$(BIN)/mkdocs serve --dev-addr 127.0.0.1:$(or $(PORT),8000)
+
+## make dist: build the release (sdist and wheel, version from mlte_store/_version.py) into
+## dist/ and check them with twine (what PyPI would refuse fails here)
+dist: $(INSTALLED)
+	rm -rf dist
+	$(BIN)/python -m build --outdir dist .
+	$(BIN)/twine check --strict dist/*
+
 clean:
-	rm -rf mutants $(VENV) mlte_store.db mlte_store.db-wal mlte_store.db-shm dist build
+	rm -rf mutants $(VENV) mlte_store.db mlte_store.db-wal mlte_store.db-shm dist build site

@@ -1,5 +1,6 @@
 """mlte_store: MLTE's artifacts in PostgreSQL or SQLite, with Alembic-managed schema."""
 
+from mlte_store._version import __version__ as __version__
 from mlte_store.accounts import Permission, Role, User
 from mlte_store.errors import (
     ErrorAlreadyExists,

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import mlte_store
 from mlte_store import ArtifactRepository, migrate
 from mlte_store.cli import app
 from mlte_store.engine import URL_ENV_VAR
@@ -30,6 +31,13 @@ def test_url_from_environment(empty_url_factory: object) -> None:
     result = runner.invoke(app, ["db", "upgrade"], env={URL_ENV_VAR: url})
     assert result.exit_code == 0, result.output
     assert migrate.current(url) == migrate.head()
+
+
+def test_version_is_the_packages_and_runs_no_command() -> None:
+    result = runner.invoke(app, ["--version"])
+    assert (result.exit_code, result.output) == (0, f"mlte-store {mlte_store.__version__}\n")
+    result = runner.invoke(app, ["--version", "db", "upgrade", "--url", "sqlite://"])
+    assert (result.exit_code, result.output) == (0, f"mlte-store {mlte_store.__version__}\n")
 
 
 def test_db_history_lists_the_head() -> None:

@@ -47,6 +47,7 @@ DOMAIN = [
     "mlte_store.casefold",
     "mlte_store.errors",
     "mlte_store.accounts",
+    "mlte_store._version",
 ]
 BUILDERS = [
     "mlte_store.db.statements",

@@ -20,7 +20,7 @@ from mlte_store.cli import (
     server,
     transfer,
 )
-from mlte_store.cli.common import EXIT_CODES, reported
+from mlte_store.cli.common import EXIT_CODES, VersionOption, reported
 
 __all__ = ["EXIT_CODES", "app", "main", "reported"]
 
@@ -39,6 +39,12 @@ model_artifacts_app = typer.Typer(
 )
 history_app = typer.Typer(help="Revision history retention.", no_args_is_help=True)
 users_app = typer.Typer(help="Users of the HTTP server and their grants.", no_args_is_help=True)
+
+
+@app.callback()
+def options(version: VersionOption = False) -> None:
+    """Keep MLTE artifacts in PostgreSQL or SQLite."""
+
 
 app.add_typer(db_app, name="db")
 app.add_typer(models_app, name="models")

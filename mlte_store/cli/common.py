@@ -20,6 +20,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from mlte_store._version import __version__
 from mlte_store.engine import DEFAULT_URL, URL_ENV_VAR
 from mlte_store.errors import (
     ErrorAlreadyExists,
@@ -123,3 +124,21 @@ def artifact_table(title: str, artifacts: list[Artifact], *, body_keys: bool = F
             cells.append(", ".join(sorted(artifact.body))[:60])
         table.add_row(*cells)
     return table
+
+
+def show_version(requested: bool) -> None:
+    """`--version`: print `mlte-store VERSION` and stop before any command runs."""
+    if requested:
+        sys.stdout.write(f"mlte-store {__version__}\n")
+        raise typer.Exit()
+
+
+VersionOption = Annotated[
+    bool,
+    typer.Option(
+        "--version",
+        callback=show_version,
+        is_eager=True,
+        help="Print the version and exit.",
+    ),
+]
