@@ -24,12 +24,6 @@ $(BENCH_INSTALLED): $(INSTALLED)
 	$(BIN)/python -m pip install --quiet -e ".[test,bench]"
 	touch $(BENCH_INSTALLED)
 
-DOCS_INSTALLED := $(VENV)/.docs-installed
-
-$(DOCS_INSTALLED): $(INSTALLED)
-	$(BIN)/python -m pip install --quiet -e ".[test,docs]"
-	touch $(DOCS_INSTALLED)
-
 MUTATION_INSTALLED := $(VENV)/.mutation-installed
 
 $(MUTATION_INSTALLED): $(INSTALLED)
@@ -48,16 +42,17 @@ serve: $(INSTALLED)
 	@echo "Create the first admin (in another terminal): $(BIN)/mlte-store users add NAME --admin --url $(SERVE_URL)"
 	$(BIN)/mlte-store serve --url $(SERVE_URL) --host 127.0.0.1 --port $(or $(PORT),8080)
 
-## make test: lint, type-check and run the whole suite on SQLite and PostgreSQL
-## (the browser test of MLTE's web UI is skipped where Chromium is not installed)
-test: lint pytest
+## make test: lint, type-check, build the documentation strictly, and run the whole suite
+## on SQLite and PostgreSQL (the browser test of MLTE's web UI is skipped where Chromium
+## is not installed)
+test: lint docs pytest
 
 ## make test-ui: only the browser test of MLTE's web UI (apt-get install chromium chromium-driver)
 test-ui: $(INSTALLED)
 	$(BIN)/python -m pytest -m ui
 
 lint: $(INSTALLED)
-	$(BIN)/ruff check mlte_store migrations tests benchmarks tools
+	$(BIN)/ruff check mlte_store migrations tests benchmarks tools docs/hooks
 	$(BIN)/mypy
 
 pytest: $(INSTALLED)
@@ -90,12 +85,12 @@ mutation: $(MUTATION_INSTALLED)
 
 ## make docs: build the documentation site into site/; --strict makes a broken link, a
 ## missing page or an API reference that does not resolve fail the build
-docs: $(DOCS_INSTALLED)
-	$(BIN)/mkdocs build --strict
+docs: $(INSTALLED)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 
 ## make docs-serve: serve the documentation on http://127.0.0.1:8000, rebuilt on every change (PORT=...)
-docs-serve: $(DOCS_INSTALLED)
-	$(BIN)/mkdocs serve --dev-addr 127.0.0.1:$(or $(PORT),8000)
+docs-serve: $(INSTALLED)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve --dev-addr 127.0.0.1:$(or $(PORT),8000)
 
 ## make dist: build the release (sdist and wheel, version from mlte_store/_version.py) into
 ## dist/ and check them with twine (what PyPI would refuse fails here)

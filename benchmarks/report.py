@@ -324,7 +324,7 @@ def markdown(run: Run, previous: str) -> str:
         "minimal store; the *history on* row alternates `write_artifact` on one repository "
         "with history and one without on the same database (the latter in the same-work "
         "columns), and the size row gives the database with and without its revision table. "
-        "The workload and the baselines are described in the README's Performance section.",
+        "The workload and the baselines are described in docs/performance.md.",
         "",
     ]
     for result in run.results:

@@ -30,14 +30,18 @@ class Role(str, Enum):
     """What a user may do: everything (admin), or what their grants allow (user)."""
 
     ADMIN = "admin"
+    """May do everything, on every model, and manage users."""
     USER = "user"
+    """May create models, and use the models they created or were granted."""
 
 
 class Permission(str, Enum):
     """A grant on one model: read (GET, search) or write (also POST and DELETE)."""
 
     READ = "read"
+    """Read the model's versions and artifacts, and search them."""
     WRITE = "write"
+    """Read, and also write and delete (includes read)."""
 
     def allows(self, needed: Permission) -> bool:
         """Whether holding this permission is enough for `needed`."""

@@ -38,8 +38,8 @@ from mlte_store.models import (
 )
 from mlte_store.query import Query
 
-#: Largest `limit` accepted by `read_artifacts` and `search_artifacts`.
 MAX_PAGE_SIZE = 10_000
+"""Largest `limit` accepted by `read_artifacts` and `search_artifacts`."""
 
 #: Default number of artifacts `iter_artifacts` reads per round trip.
 DEFAULT_PAGE_SIZE = 500

@@ -30,8 +30,8 @@ from mlte_store.bodies import canonical_json as canonical_json
 from mlte_store.bodies import remembered
 from mlte_store.bodies import storable_text as _storable_text
 
-#: Longest identifier (model, version or artifact), in characters.
 MAX_IDENTIFIER_LENGTH = 255
+"""Longest identifier (model, version or artifact), in characters."""
 
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 
@@ -40,17 +40,24 @@ class ArtifactType(str, Enum):
     """MLTE's five artifact types, with MLTE's JSON values."""
 
     NEGOTIATION_CARD = "card"
+    """A negotiation card: the system's goals, data, model and quality requirements."""
     EVIDENCE = "evidence"
+    """Evidence: one measured value, tied to a test case."""
     TEST_SUITE = "suite"
+    """A test suite: the test cases that check the requirements."""
     TEST_RESULTS = "results"
+    """Test results: the outcome of validating evidence against a test suite."""
     REPORT = "report"
+    """A report: the card, suite and results brought together."""
 
 
 class ArtifactLevel(str, Enum):
     """Whether an artifact belongs to a model (seen from all its versions) or one version."""
 
     MODEL = "model"
+    """Belongs to the model: visible from every version of it."""
     VERSION = "version"
+    """Belongs to one version (the default)."""
 
 
 #: Longest excerpt of a refused value that an error message shows.

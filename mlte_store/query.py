@@ -59,6 +59,7 @@ class AllFilter(_Filter):
     type: Literal[FilterType.ALL] = FilterType.ALL
 
     def match(self, artifact: Artifact) -> bool:
+        """Always true."""
         return True
 
 
@@ -68,6 +69,7 @@ class NoneFilter(_Filter):
     type: Literal[FilterType.NONE] = FilterType.NONE
 
     def match(self, artifact: Artifact) -> bool:
+        """Always false."""
         return False
 
 
@@ -78,6 +80,7 @@ class IdentifierFilter(_Filter):
     id: FilterText
 
     def match(self, artifact: Artifact) -> bool:
+        """Whether `header.identifier` equals `id`."""
         return artifact.header.identifier == self.id
 
 
@@ -88,6 +91,7 @@ class TypeFilter(_Filter):
     item_type: ArtifactType
 
     def match(self, artifact: Artifact) -> bool:
+        """Whether `header.type` equals `item_type`."""
         return artifact.header.type == self.item_type
 
 
@@ -99,6 +103,7 @@ class PropertyFilter(_Filter):
     property: FilterText
 
     def match(self, artifact: Artifact) -> bool:
+        """Whether the text at path `name` contains `property`, case-folded."""
         value = value_at(artifact.to_json(), self.name)
         return isinstance(value, str) and fold(self.property) in fold(value)
 
@@ -112,6 +117,7 @@ class TagFilter(_Filter):
     tag: FilterText
 
     def match(self, artifact: Artifact) -> bool:
+        """Whether the list at path `name` has a text element containing `tag`, case-folded."""
         value = value_at(artifact.to_json(), self.name)
         if not isinstance(value, list):
             return False
@@ -126,6 +132,7 @@ class AndFilter(_Filter):
     filters: list[Filter]
 
     def match(self, artifact: Artifact) -> bool:
+        """Whether every nested filter matches (true for none)."""
         return all(f.match(artifact) for f in self.filters)
 
 
@@ -136,6 +143,7 @@ class OrFilter(_Filter):
     filters: list[Filter]
 
     def match(self, artifact: Artifact) -> bool:
+        """Whether any nested filter matches (false for none)."""
         return any(f.match(artifact) for f in self.filters)
 
 

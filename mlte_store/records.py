@@ -50,7 +50,9 @@ class Problem:
     """An item that was not transferred: where it came from and why."""
 
     source: str
+    """Where the item came from: a file or folder path, or a line of a dump."""
     reason: str
+    """Why it was refused, as the refusal's one sentence."""
 
 
 @dataclass
@@ -58,13 +60,19 @@ class Summary:
     """What a transfer did: counts, and every refused item with its reason."""
 
     models: int = 0
+    """Models created."""
     versions: int = 0
+    """Versions created."""
     artifacts: int = 0
-    #: Recorded revisions written (transfers with history).
+    """Artifacts written."""
     revisions: int = 0
+    """Recorded revisions written (transfers with history)."""
     skipped: int = 0
+    """Items not written because they existed already (or came twice in one batch)."""
     refused: list[Problem] = field(default_factory=list)
+    """Items not transferred, each with its reason."""
     warnings: list[str] = field(default_factory=list)
+    """Things worth knowing that refused nothing."""
 
     def to_json(self) -> dict[str, Any]:
         """The summary as plain JSON (for `--json` output)."""

@@ -78,8 +78,8 @@ __all__ = [
     "write_jsonl",
 ]
 
-#: Artifacts written per `write_artifacts` call (one transaction) by a load.
 DEFAULT_BATCH_SIZE = 500
+"""Artifacts written per `write_artifacts` call (one transaction) by a load."""
 
 #: Largest batch a load accepts.
 MAX_BATCH_SIZE = 100_000

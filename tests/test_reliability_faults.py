@@ -32,15 +32,15 @@ from mlte_store import (
 from mlte_store import engine as engine_module
 from mlte_store.tables import ArtifactRevisionRow, ArtifactRow, ModelRow, VersionRow
 
+from .docs_pages import figures
 from .helpers import connect_postgres, count_rows, ids, make_artifact
-from .readme_figures import readme_figures
 
-#: The README's figures: how many kinds of writing call, and faults injected per backend.
-(README_CALL_KINDS,) = readme_figures(r"Each public writing call \((\d+) kinds")
-README_FAULTS = dict(
+#: The figures docs/guarantees.md states: kinds of writing call, faults injected per backend.
+(STATED_CALL_KINDS,) = figures("guarantees.md", r"Each public writing call \((\d+) kinds")
+STATED_FAULTS = dict(
     zip(
         ("sqlite", "postgresql"),
-        readme_figures(r"(\d+) injected faults on SQLite, (\d+) on PostgreSQL"),
+        figures("guarantees.md", r"(\d+) injected faults on SQLite, (\d+) on PostgreSQL"),
         strict=True,
     )
 )
@@ -147,7 +147,7 @@ def test_every_writing_call_is_atomic_under_a_fault_at_any_statement(
         fault.remove()
     assert repo.list_models() == ["p"]
     assert ids(repo.read_artifacts("p", "v")) == ["b0", "b1", "b2", "b3", "b4", "mm"]
-    assert (len(calls), faults) == (README_CALL_KINDS, README_FAULTS[backend])
+    assert (len(calls), faults) == (STATED_CALL_KINDS, STATED_FAULTS[backend])
 
 
 # -- dead connections (PostgreSQL) ----------------------------------------------------

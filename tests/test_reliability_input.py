@@ -2,7 +2,7 @@
 nothing written, or stored and read back exactly. Never a crash, never a driver error.
 
 Extends the hostile-identifier tests of test_repository.py and the SQL-vs-Python
-agreement of test_search.py with every kind of input the README's input rules name.
+agreement of test_search.py with every kind of input the input rules (docs/python-api.md) name.
 """
 
 from __future__ import annotations
@@ -35,17 +35,18 @@ from mlte_store import (
 from mlte_store.models import MAX_BODY_DEPTH
 from mlte_store.tables import ArtifactRow, ModelRow, VersionRow
 
+from .docs_pages import figures
 from .helpers import count_rows, ids, make_artifact, same_json
-from .readme_figures import readme_figures
 
-#: Distinct generated inputs per backend, filled in by the hypothesis test (README figure).
+#: Distinct generated inputs per backend, filled in by the hypothesis test (a stated figure).
 GENERATED: dict[str, dict[str, int]] = {}
 
-#: The README's figures for the tests below.
-(README_IDENTIFIER_CALLS,) = readme_figures(r"takes an identifier \((\d+) of them\)")
-README_GRID = readme_figures(r"a grid of (\d+) paths x (\d+) values")
-README_DISTINCT, README_AT_LEAST = readme_figures(
-    r"(\d+) distinct \(identifier, body\) pairs per backend, .*? and at least (\d+) of each kind"
+#: The figures docs/guarantees.md states for the tests below.
+(STATED_IDENTIFIER_CALLS,) = figures("guarantees.md", r"takes an identifier \((\d+) of them\)")
+STATED_GRID = figures("guarantees.md", r"a grid of (\d+) paths x (\d+) values")
+STATED_DISTINCT, STATED_AT_LEAST = figures(
+    "guarantees.md",
+    r"(\d+) distinct \(identifier, body\) pairs per backend, .*? and at least (\d+) of each kind",
 )
 
 
@@ -159,7 +160,7 @@ def refused_everywhere(repo: ArtifactRepository, bad: Any, reason: str) -> None:
         ("version", lambda: repo.read_artifact_history("m", bad, "a")),
         ("artifact", lambda: repo.restore_artifact("m", "v", bad, revision=1)),
     ]
-    assert len(calls) == README_IDENTIFIER_CALLS
+    assert len(calls) == STATED_IDENTIFIER_CALLS
     for what, call in calls:
         with pytest.raises(ErrorInvalidInput) as caught:
             call()
@@ -307,7 +308,7 @@ def test_exotic_paths_and_wildcard_values_agree_with_python(repo: ArtifactReposi
                 assert ids(repo.search_artifacts("m", "v", query)) == expected, query
                 matched += len(expected)
     assert matched > 0  # the grid finds real matches, not only empty results
-    assert (len(EXOTIC_PATHS), len(WILDCARD_VALUES)) == README_GRID
+    assert (len(EXOTIC_PATHS), len(WILDCARD_VALUES)) == STATED_GRID
     assert len(repo.read_artifacts("m", "v")) == len(texts)  # no query changed anything
 
 
@@ -453,8 +454,8 @@ def test_generated_identifiers_and_bodies_round_trip(
 
     round_trip()
     GENERATED[backend] = {"distinct": len(seen), **outcomes}
-    assert len(seen) == README_DISTINCT, GENERATED
-    assert min(outcomes.values()) >= README_AT_LEAST, GENERATED
+    assert len(seen) == STATED_DISTINCT, GENERATED
+    assert min(outcomes.values()) >= STATED_AT_LEAST, GENERATED
 
 
 def test_artifact_entities_changed_after_validation_are_checked_again(

@@ -1,17 +1,15 @@
 """Least privilege on PostgreSQL: migrations as the owner, the whole contract as a role
 with only SELECT/INSERT/UPDATE/DELETE on the tables (and sequence USAGE), no DDL.
 
-The GRANT statements are read from the README, so the documented grants are the
+The GRANT statements are read from docs/schema.md, so the documented grants are the
 tested ones.
 """
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import psycopg2
@@ -36,21 +34,17 @@ from mlte_store import (
 from mlte_store.models import ArtifactType
 
 from .conftest import PostgresServer
+from .docs_pages import blocks, page, section
 from .helpers import connect_postgres, ids, make_artifact
 
-README = Path(__file__).resolve().parent.parent / "README.md"
-
-#: The role and database names the README's grants are written for.
-README_ROLE, README_DATABASE = "mlte_app", "DATABASE mlte "
+#: The role and database names the documented grants are written for.
+DOCS_ROLE, DOCS_DATABASE = "mlte_app", "DATABASE mlte "
 
 
-def readme_grants() -> str:
-    """The SQL block of the README's privilege section."""
-    text = README.read_text(encoding="utf-8")
-    section = text[text.index("### Least privilege") :]
-    match = re.search(r"```sql\n(.*?)```", section, re.DOTALL)
-    assert match, "the README's least-privilege section has no ```sql block"
-    return match.group(1)
+def documented_grants() -> str:
+    """The SQL block of the least-privilege section of docs/schema.md."""
+    (grants,) = blocks(section(page("schema.md"), "Least privilege (PostgreSQL)"), "sql")
+    return grants
 
 
 @dataclass
@@ -91,9 +85,9 @@ def roles(postgres_server: PostgresServer) -> Iterator[Roles]:
         owner_url = make_url(url).set(username=owner).render_as_string(hide_password=False)
         migrate.upgrade(owner_url)
         grants = sql.SQL(
-            readme_grants()
-            .replace(README_ROLE, "{app}")
-            .replace(README_DATABASE, "DATABASE {database} ")
+            documented_grants()
+            .replace(DOCS_ROLE, "{app}")
+            .replace(DOCS_DATABASE, "DATABASE {database} ")
         ).format(app=sql.Identifier(app), database=database)
         run_sql(owner_url, grants)
         yield Roles(owner_url, make_url(url).set(username=app).render_as_string(False), app)

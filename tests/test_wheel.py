@@ -50,6 +50,7 @@ REQUIRED = [
     "CHANGELOG.md",
     "README.md",
     "pyproject.toml",
+    "mkdocs.yml",
     "alembic.ini",
     "Makefile",
     "mlte_store/__init__.py",
@@ -59,7 +60,9 @@ REQUIRED = [
     "tests/conftest.py",
     "tests/test_wheel.py",
     "benchmarks/workload.py",
+    "docs/index.md",
     "docs/contract.md",
+    "docs/hooks/cli_reference.py",
 ]
 
 #: No member's path may contain one of these parts, or end with one of these suffixes.

@@ -1,4 +1,4 @@
-"""The workload figures the README's Guarantees section states are the tests' own.
+"""The workload figures the Guarantees page (docs/guarantees.md) states are the tests' own.
 
 Outcome figures (faults injected, generated inputs stored and refused, calls that take
 an identifier, the query grid) are asserted by the tests that produce them; this
@@ -7,7 +7,7 @@ module checks the workload the concurrency guarantees are stated for.
 
 from __future__ import annotations
 
-from .readme_figures import readme_figures
+from .docs_pages import figures
 from .test_reliability_concurrency import (
     ARTIFACTS_PER_WRITER,
     FORCE_ROUNDS,
@@ -18,7 +18,7 @@ from .test_reliability_concurrency import (
 
 
 def test_the_concurrency_table_is_the_tests_workload() -> None:
-    assert readme_figures(r"writes (\d+) distinct artifacts with `parents=True`") == (
+    assert figures("guarantees.md", r"writes (\d+) distinct artifacts with `parents=True`") == (
         ARTIFACTS_PER_WRITER,
     )
     rows = {
@@ -30,15 +30,18 @@ def test_the_concurrency_table_is_the_tests_workload() -> None:
     for (backend, kind), pattern in rows.items():
         writers = (THREADS if kind == "threads" else PROCESSES)[backend]
         total = writers * ARTIFACTS_PER_WRITER
-        assert readme_figures(pattern) == (writers, total, total), (backend, kind)
+        assert figures("guarantees.md", pattern) == (writers, total, total), (backend, kind)
 
 
 def test_the_racing_figures_are_the_tests_workload() -> None:
-    assert readme_figures(
+    assert figures(
+        "guarantees.md",
         r"(\d+) threads racing to write one new identifier without `force`: exactly one"
-        r" succeeds, (\d+) get `ErrorAlreadyExists`"
+        r" succeeds, (\d+) get `ErrorAlreadyExists`",
     ) == (RACERS, RACERS - 1)
-    assert readme_figures(r"(\d+) threads each overwriting one identifier (\d+) times") == (
+    assert figures(
+        "guarantees.md", r"(\d+) threads each overwriting one identifier (\d+) times"
+    ) == (
         RACERS,
         FORCE_ROUNDS,
     )
