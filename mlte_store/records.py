@@ -3,7 +3,7 @@
 A reader yields records (a model, a version, an artifact, or an item it had
 to refuse, with the reason); a writer consumes them and counts what it did in
 a `Summary`. This module holds those types and the dump format (one JSON
-object per line, documented in the README); `folder_store` holds MLTE's
+object per line, documented in docs/moving-data.md); `folder_store` holds MLTE's
 folder format and `transfer` the readers and writers of a repository.
 """
 

@@ -12,7 +12,7 @@ flat whatever the size:
 `import_folder`, `export_folder`, `dump`, `load` and `copy` pair them up and
 return a `Summary`. The stream's types and the JSON-lines format are in
 `records`, MLTE's folder format in `folder_store`; their public names are
-re-exported here. The JSON-lines format is documented in the README.
+re-exported here. The JSON-lines format is documented in docs/moving-data.md.
 """
 
 from __future__ import annotations

@@ -23,12 +23,20 @@ def page(name: str) -> str:
 
 def section(text: str, title: str) -> str:
     """The section of `text` under the one heading `title` (any level), up to the next
-    heading of the same or a higher level."""
-    found = list(re.finditer(rf"^(#+) {re.escape(title)}\n", text, re.MULTILINE))
-    assert len(found) == 1, f"{len(found)} headings {title!r}, not one"
-    level = len(found[0].group(1))
-    end = re.compile(rf"^#{{1,{level}}} ", re.MULTILINE).search(text, found[0].end())
-    return text[found[0].start() : end.start() if end else len(text)]
+    heading of the same or a higher level (lines inside fenced code are not headings)."""
+    lines = text.splitlines(keepends=True)
+    headings: list[tuple[int, int, str]] = []  # (line, level, title)
+    fenced = False
+    for number, line in enumerate(lines):
+        if line.startswith("```"):
+            fenced = not fenced
+        elif not fenced and (found := re.match(r"(#+) (.*)\n?$", line)):
+            headings.append((number, len(found.group(1)), found.group(2)))
+    matching = [heading for heading in headings if heading[2] == title]
+    assert len(matching) == 1, f"{len(matching)} headings {title!r}, not one"
+    start, level, _ = matching[0]
+    end = next((n for n, lv, _ in headings if n > start and lv <= level), len(lines))
+    return "".join(lines[start:end])
 
 
 def blocks(text: str, language: str) -> list[str]:

@@ -1,6 +1,6 @@
 """Every documented exit code of `mlte-store`, from the real console script, on both backends.
 
-README (Command line): 0 done, 1 not found or already exists, 2 bad usage or input,
+docs/cli.md (Exit codes): 0 done, 1 not found or already exists, 2 bad usage or input,
 3 schema missing or behind, 4 database failure, 5 `verify` found a body that no longer
 matches its digest; errors go to stderr. A crash (an uncaught exception) is none of
 these: it prints a traceback, so each error exit is also checked to carry a one-line

@@ -102,7 +102,7 @@ def test_dump_load_and_copy_through_the_runner(
 def test_console_script_copies_sqlite_into_postgresql(
     postgres_server: PostgresServer, tmp_path: Path
 ) -> None:
-    """The README's way to grow: import into SQLite, copy to PostgreSQL, export from there."""
+    """The way to grow of docs/moving-data.md: import into SQLite, copy to PostgreSQL, export."""
     sqlite_url = f"sqlite:///{tmp_path / 'laptop.db'}"
     postgres_url = postgres_server.create_database()
     write_mlte_folder(tmp_path / "mlte")

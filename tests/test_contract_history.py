@@ -1,4 +1,4 @@
-"""History and recovery, from the README's "History and recovery" section, on both backends.
+"""History and recovery, from docs/history.md, on both backends.
 
 Expected values follow the documented rules: revisions are numbered from 1 per identifier
 within its owner; `purge_history` deletes the revisions in its scope (all, a model's, a
@@ -295,7 +295,7 @@ def test_verify_finds_a_tampered_revision_and_a_model_level_row(
 
 # -- the digest -----------------------------------------------------------------------
 
-#: The README's formula applied by hand: keys sorted, no spaces, UTF-8 unescaped, and a
+#: The formula of docs/history.md applied by hand: keys sorted, no spaces, UTF-8 unescaped, and a
 #: float of integral value (1e20) written as the integer its decimal text denotes.
 CANONICAL = (
     '{"a":100000000000000000000,"artifact_type":"evidence","b":[1,2.5,"ü",{"x":null,"y":true}]}'

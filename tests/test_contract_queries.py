@@ -1,6 +1,6 @@
 """Queries of one shape asked again with other values, and empty And/Or, on both backends.
 
-README (Queries): every filter runs in SQL and in Python (`match()`) with the same
+docs/queries.md: every filter runs in SQL and in Python (`match()`) with the same
 result. A repository reuses one SQL statement per filter shape, so the values of one
 search must never leak into the next search of the same shape, at any nesting.
 """

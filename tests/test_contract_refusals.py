@@ -1,4 +1,4 @@
-"""A refused body names what was wrong and where (README: Input rules), on both backends.
+"""A refused body names what was wrong and where (docs/python-api.md: Input rules), both backends.
 
 The messages are checked for the path of the offending value inside the body (`body.x`,
 `body.x[1]`, `body.x keys`), which only the library's own check can produce, and
@@ -17,7 +17,7 @@ from mlte_store import ArtifactRepository, ErrorInvalidInput
 
 from .helpers import make_artifact
 
-MAX_DEPTH = 200  # README: bodies may nest 200 levels deep, no deeper
+MAX_DEPTH = 200  # docs/python-api.md: bodies may nest 200 levels deep, no deeper
 
 
 def nested(depth: int, kind: str = "dict") -> Any:

@@ -1,4 +1,4 @@
-"""Documented settings and bounds, asserted exactly (README: Configuration, The API).
+"""Documented settings and bounds, asserted exactly (docs/configuration.md, docs/python-api.md).
 
 SQLite: foreign keys on, WAL journal, a 30 s busy timeout and `BEGIN IMMEDIATE` for
 writing transactions, also on an engine the caller built. PostgreSQL: a pooled
@@ -110,7 +110,7 @@ def full_page_plus_one(repo: ArtifactRepository) -> ArtifactRepository:
 
 def test_limit_bounds_at_their_edges(full_page_plus_one: ArtifactRepository) -> None:
     repo = full_page_plus_one
-    assert MAX_PAGE_SIZE == 10_000  # the README's figure
+    assert MAX_PAGE_SIZE == 10_000  # the documented figure
     assert repo.read_artifacts("m", "v", limit=0) == []
     assert ids(repo.read_artifacts("m", "v", limit=1)) == ["a00000"]
     page = repo.read_artifacts("m", "v", limit=MAX_PAGE_SIZE)
@@ -140,7 +140,7 @@ def test_offset_bounds_at_their_edges(repo: ArtifactRepository) -> None:
 
 
 def test_identifier_length_bounds_at_their_edges(repo: ArtifactRepository) -> None:
-    assert MAX_IDENTIFIER_LENGTH == 255  # the README's figure
+    assert MAX_IDENTIFIER_LENGTH == 255  # the documented figure
     longest = "x" * MAX_IDENTIFIER_LENGTH
     repo.write_artifact(longest, longest, make_artifact(longest), parents=True)
     assert repo.read_artifact(longest, longest, longest).header.identifier == longest

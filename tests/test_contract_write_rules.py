@@ -1,4 +1,4 @@
-"""Write rules across the two levels, from the README's "Writing" and "History" rules.
+"""Write rules across the two levels, the "Writing" rules of docs/python-api.md and docs/history.md.
 
 An artifact's identifier is visible from a version through its own (version-level)
 artifact and its model's model-level one. A write of an identifier already visible is

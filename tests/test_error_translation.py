@@ -1,6 +1,6 @@
 """Every branch of the translation of database errors into the library's errors.
 
-README (Errors): the library raises only `ErrorStore` kinds; driver errors never escape
+docs/python-api.md (Errors): the library raises only `ErrorStore` kinds; driver errors never escape
 on their own, they are kept as `__cause__`. `ErrorDatabase` means the call had no effect
 and may be retried; a connection lost before the call's first statement completed is
 retried once by the library itself. Faults are injected with SQLAlchemy's

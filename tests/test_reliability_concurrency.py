@@ -1,6 +1,6 @@
 """Concurrent writers (threads and processes) on SQLite and PostgreSQL lose nothing.
 
-Workloads per backend (the figures the README's "Guarantees" section quotes):
+Workloads per backend (the figures docs/guarantees.md quotes):
 PostgreSQL 8 threads and 4 processes, a SQLite file 4 threads and 2 processes,
 each writer with its own repository writing 200 artifacts with `parents=True`.
 """

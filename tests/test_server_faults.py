@@ -41,7 +41,7 @@ pytestmark = pytest.mark.load
 FAULT_SECONDS = 12
 CLIENTS = 32
 
-#: What each fault did, for the README; printed, never asserted.
+#: What each fault did, for docs/guarantees.md; printed, never asserted.
 FIGURES: dict[str, dict[str, object]] = {}
 
 

@@ -3,7 +3,7 @@
 32 clients for LOAD_SECONDS against `mlte-store serve --workers 4` on PostgreSQL
 and `--workers 2` on a SQLite file (see `load.py` for the workload and the
 checks). The figures (throughput, p50, p99) are printed and kept in FIGURES for
-the README; they depend on the machine and are never asserted.
+docs/guarantees.md; they depend on the machine and are never asserted.
 """
 
 from __future__ import annotations

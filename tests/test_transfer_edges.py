@@ -1,4 +1,4 @@
-"""Transfer edge cases, with outcomes taken from the README's "Moving data" section.
+"""Transfer edge cases, with outcomes taken from docs/moving-data.md.
 
 - load: blank lines are ignored; a bad line is refused with its line number and the
   rest loads; the command exits with 2 when anything was refused.

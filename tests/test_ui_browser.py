@@ -45,7 +45,7 @@ REQUIRE_UI = os.environ.get("MLTE_STORE_REQUIRE_UI") == "1"
 #: Where failing steps leave their screens and page sources (outside pytest's tmp
 #: folders, which later runs remove).
 SHOTS = Path(os.environ.get("MLTE_STORE_UI_SHOTS") or Path(tempfile.gettempdir(), "mlte_store-ui"))
-#: If set, the README's screenshots are (re)written there.
+#: If set, the documentation's screenshots (docs/ui-*.png) are (re)written there.
 README_SHOTS = os.environ.get("MLTE_STORE_UI_README_SHOTS")
 
 MODEL = "flowers"
