@@ -9,6 +9,9 @@ to render, and that the command-line reference lists every command of `mlte-stor
 from __future__ import annotations
 
 import importlib.util
+import subprocess
+import sys
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -19,7 +22,7 @@ import typer
 import mlte_store
 from mlte_store.cli import app
 
-from .docs_pages import DOCS, ROOT, page
+from .docs_pages import DOCS, ROOT, blocks, page, section
 
 #: Names documented in the API reference beyond `mlte_store.__all__`, by module.
 MORE_PUBLIC = {
@@ -145,3 +148,19 @@ def test_pages_of_work_in_flight_have_a_place_in_the_nav(name: str) -> None:
     ]
     assert len(lines) == 1, lines
     assert lines[0].startswith("#") != (DOCS / name).exists(), lines[0]
+
+
+@pytest.mark.parametrize(
+    ("name", "title"),
+    [
+        ("python-api.md", "A first session"),
+        ("getting-started.md", "The library"),
+        ("queries.md", "Filters"),
+    ],
+)
+def test_the_guides_python_examples_run_as_written(name: str, title: str, tmp_path: Path) -> None:
+    (example,) = blocks(section(page(name), title), "python")
+    done = subprocess.run(
+        [sys.executable, "-c", example], cwd=tmp_path, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
